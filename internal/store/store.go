@@ -107,6 +107,8 @@ type Tx interface {
 	UpdateParticipant(p Participant) error
 	// ListParticipants is Store.ListParticipants inside the transaction.
 	ListParticipants(contactID string) ([]Participant, error)
+	// GetParticipant is Store.GetParticipant inside the transaction.
+	GetParticipant(participantID string) (Participant, error)
 
 	// InsertToken stores a token (only its hash).
 	InsertToken(t Token) error
@@ -132,6 +134,9 @@ type Tx interface {
 	GetIdempotent(scope, key string) ([]byte, error)
 	// PutIdempotent records the result of an idempotent call.
 	PutIdempotent(scope, key string, result []byte, expires time.Time) error
+	// DeleteExpiredIdempotent deletes idempotency records that expired
+	// before t and returns how many went.
+	DeleteExpiredIdempotent(before time.Time) (int, error)
 
 	// PutTimer inserts or replaces (by ID) a timer, clearing any claim.
 	PutTimer(t Timer) error
