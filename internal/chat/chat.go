@@ -1,0 +1,189 @@
+// Package chat owns chat contacts: their participants, tokens, transcript
+// items, receipts and lifecycle, modeled on Amazon Connect Chat.
+//
+// It does not own routing (which agent gets a contact), flows (what the
+// contact flow does), or wire formats beyond the Connect item shape that is
+// both the transcript and the websocket payload. Every state change of a
+// contact runs in one store transaction that locks the contact, so changes
+// arriving on different nodes never interleave; live fan-out happens after
+// the commit, over the bus, and is best-effort: clients catch up from the
+// transcript.
+package chat
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/parley-chat/parley/internal/bus"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Limits and defaults of chat contacts, as Amazon Connect has them.
+const (
+	DefaultChatDuration   = 1500 * time.Minute
+	MinChatDuration       = 60 * time.Minute
+	MaxChatDuration       = 10080 * time.Minute
+	ConnectionTokenTTL    = 24 * time.Hour
+	WebsocketURLTTL       = 100 * time.Second
+	CustomerConnectWithin = 5 * time.Minute
+	MaxAttributesBytes    = 32768
+	MaxParticipants       = 6
+	MaxInitialMessage     = 16384
+	idempotencyTTL        = 24 * time.Hour
+)
+
+// Config configures a Service.
+type Config struct {
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives operational logs; slog.Default when nil.
+	Logger *slog.Logger
+}
+
+// Service implements chat contacts on top of a store and a bus.
+type Service struct {
+	store store.Store
+	bus   bus.Bus
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// New returns a chat service.
+func New(st store.Store, b bus.Bus, cfg Config) *Service {
+	s := &Service{store: st, bus: b, now: cfg.Now, log: cfg.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// clock returns the current time in UTC truncated to milliseconds, the
+// precision of the wire format, so stored and returned times agree.
+func (s *Service) clock() time.Time {
+	return s.now().UTC().Truncate(time.Millisecond)
+}
+
+// Code classifies a chat error; the API layers map it to the exception
+// names of their service.
+type Code int
+
+// Error codes.
+const (
+	CodeInvalidParameter Code = iota + 1 // a field's value is out of range or malformed
+	CodeInvalidRequest                   // the request as a whole cannot be served
+	CodeNotFound                         // a referenced resource does not exist
+	CodeContactNotFound                  // the contact does not exist or is not active
+	CodeAccessDenied                     // the token is missing, invalid, expired or revoked
+	CodeConflict                         // the request conflicts with the current state
+	CodeQuotaExceeded                    // a per-contact quota is used up
+)
+
+// Error is a chat error a client caused; anything else is internal.
+type Error struct {
+	Code    Code
+	Message string
+	// ResourceType names the missing resource for CodeNotFound (CONTACT,
+	// CONTACT_FLOW, INSTANCE, PARTICIPANT).
+	ResourceType string
+	ResourceID   string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func notFound(resourceType, id, format string, args ...any) *Error {
+	return &Error{Code: CodeNotFound, Message: fmt.Sprintf(format, args...), ResourceType: resourceType, ResourceID: id}
+}
+
+var errAccessDenied = &Error{Code: CodeAccessDenied, Message: "Access denied"}
+
+// newID returns a random UUID, the shape of Connect's IDs.
+func newID() string { return uuid.NewString() }
+
+// newToken returns a fresh bearer token and the hash under which it is
+// stored. 32 random bytes: unguessable.
+func newToken() (token string, hash []byte) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // never happens on supported platforms
+	}
+	token = base64.RawURLEncoding.EncodeToString(b[:])
+	return token, hashToken(token)
+}
+
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// idempotent runs fn at most once per (scope, key) within the transaction:
+// a replay returns the stored result of the first call. With an empty key
+// fn always runs.
+func idempotent[T any](tx store.Tx, now time.Time, scope, key string, fn func() (T, error)) (T, error) {
+	var zero T
+	if key != "" {
+		if raw, err := tx.GetIdempotent(scope, key); err == nil {
+			var out T
+			if err := json.Unmarshal(raw, &out); err != nil {
+				return zero, fmt.Errorf("decode idempotent result: %w", err)
+			}
+			return out, errReplay
+		} else if err != store.ErrNotFound {
+			return zero, fmt.Errorf("read idempotency record: %w", err)
+		}
+	}
+	out, err := fn()
+	if err != nil || key == "" {
+		return out, err
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return zero, fmt.Errorf("encode idempotent result: %w", err)
+	}
+	if err := tx.PutIdempotent(scope, key, raw, now.Add(idempotencyTTL)); err != nil {
+		return zero, fmt.Errorf("write idempotency record: %w", err)
+	}
+	return out, nil
+}
+
+// errReplay marks an idempotent replay inside a transaction: the caller
+// returns the stored result and publishes nothing.
+var errReplay = &Error{Code: CodeConflict, Message: "replay"}
+
+// isReplay reports whether err is errReplay.
+func isReplay(err error) bool { return err == errReplay }
+
+// publish fans notices out over the bus after a commit. Failures are
+// logged, not returned: the items are durable and clients catch up.
+func (s *Service) publish(ctx context.Context, c store.Contact, notices ...Notice) {
+	subject := Subject(c.InstanceID, c.ID)
+	for _, n := range notices {
+		data, err := json.Marshal(n)
+		if err != nil {
+			s.log.Error("encode notice", "contact_id", c.ID, "err", err)
+			continue
+		}
+		if err := s.bus.Publish(ctx, subject, data); err != nil {
+			s.log.Warn("publish notice", "contact_id", c.ID, "err", err)
+		}
+	}
+}
+
+// Subject is the bus subject carrying a contact's live notices.
+func Subject(instanceID, contactID string) string {
+	return "parley." + instanceID + ".contact." + contactID
+}
