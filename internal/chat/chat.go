@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -142,7 +143,7 @@ func idempotent[T any](tx store.Tx, now time.Time, scope, key string, fn func() 
 				return zero, fmt.Errorf("decode idempotent result: %w", err)
 			}
 			return out, errReplay
-		} else if err != store.ErrNotFound {
+		} else if !errors.Is(err, store.ErrNotFound) {
 			return zero, fmt.Errorf("read idempotency record: %w", err)
 		}
 	}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/parley-chat/parley/internal/api/connect"
+	"github.com/parley-chat/parley/internal/api/participant"
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/bootstrap"
+	"github.com/parley-chat/parley/internal/bus/local"
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/store/postgres"
+	"github.com/parley-chat/parley/internal/store/sqlite"
+	"github.com/parley-chat/parley/internal/timer"
+)
+
+// shutdownGrace bounds how long in-flight requests may take to finish
+// after SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level)) // validated by config
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// openStore opens the configured store driver and applies migrations.
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if cfg.Postgres() {
+		return postgres.Open(ctx, cfg.DB)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db"))
+}
+
+func migrate(ctx context.Context, args []string) error {
+	cfg, err := config.Load(args, os.Getenv, os.Stderr)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return st.Close()
+}
+
+func serve(ctx context.Context, args []string) error {
+	cfg, err := config.Load(args, os.Getenv, os.Stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := bootstrap.Ensure(ctx, st, cfg.DataDir, cfg.Region, time.Now(), log); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = config.DerivePublicURL(ln.Addr().String())
+	}
+
+	b := local.New()
+	defer b.Close()
+	chatSvc := chat.New(st, b, chat.Config{Logger: log})
+	hostname, _ := os.Hostname()
+	sched := timer.New(st, fmt.Sprintf("%s/%d", hostname, os.Getpid()), time.Now, log)
+	for _, kind := range chat.TimerKinds {
+		sched.Handle(kind, chatSvc.HandleTimer)
+	}
+	gw := participant.NewGateway(chatSvc, b, log)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, "ok")
+	})
+	connect.New(chatSvc, auth.SigV4(st, time.Now), cfg.Region, log).Register(mux)
+	participant.New(chatSvc, gw, publicURL, log).Register(mux)
+
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error { return sched.Run(gctx) })
+	g.Go(func() error { return sweep(gctx, chatSvc, log) })
+	log.Info("parley is ready", "addr", ln.Addr().String(), "public_url", publicURL, "db", dbKind(cfg), "region", cfg.Region)
+
+	g.Go(func() error {
+		<-gctx.Done()
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		// Stop accepting and finish in-flight requests (and so their
+		// commits), while websockets are told the server is going away.
+		errs := make(chan error, 1)
+		go func() { errs <- gw.Shutdown(sctx) }()
+		err := srv.Shutdown(sctx)
+		return errors.Join(err, <-errs)
+	})
+	return g.Wait()
+}
+
+// sweep periodically deletes expired tokens and idempotency records.
+func sweep(ctx context.Context, svc *chat.Service, log *slog.Logger) error {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := svc.Sweep(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sweep expired records", "err", err)
+			}
+		}
+	}
+}
+
+func dbKind(cfg config.Config) string {
+	if cfg.Postgres() {
+		return "postgres"
+	}
+	return "sqlite"
+}

@@ -1,0 +1,319 @@
+package participant
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/parley-chat/parley/internal/bus"
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Gateway limits.
+const (
+	// MaxSocketsPerParticipant is Connect's quota; opening one more closes
+	// the participant's oldest socket on this node.
+	MaxSocketsPerParticipant = 5
+	// sendQueue is how many frames may wait for a slow socket before it is
+	// closed (the client reconnects and catches up from the transcript).
+	sendQueue = 256
+	// subscribeWithin is how long a socket may stay open without
+	// subscribing.
+	subscribeWithin = 2 * time.Minute
+	writeTimeout    = 10 * time.Second
+	maxClientFrame  = 64 << 10
+)
+
+var (
+	frameSubscribed = []byte(`{"topic":"aws/subscribe","content":{"status":"success","topics":["aws/chat"]}}`)
+	frameHeartbeat  = []byte(`{"topic":"aws/heartbeat"}`)
+	framePing       = []byte(`{"topic":"aws/ping","statusCode":200}`)
+)
+
+// Gateway holds this node's chat websockets and delivers each contact's
+// bus notices to the sockets of that contact.
+type Gateway struct {
+	chat *chat.Service
+	bus  bus.Bus
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	contacts map[string]*hub // by contact ID
+	closing  bool
+	wg       sync.WaitGroup
+}
+
+// hub is one contact's sockets on this node.
+type hub struct {
+	sub   bus.Subscription
+	conns map[*conn]struct{}
+}
+
+// NewGateway returns a gateway.
+func NewGateway(svc *chat.Service, b bus.Bus, log *slog.Logger) *Gateway {
+	return &Gateway{chat: svc, bus: b, log: log, contacts: map[string]*hub{}}
+}
+
+// conn is one websocket. Frames go through send to a single writer
+// goroutine; a nil frame asks the writer to close the socket normally.
+type conn struct {
+	ws            *websocket.Conn
+	contactID     string
+	participantID string
+	opened        time.Time
+	send          chan []byte
+	cancel        context.CancelFunc
+
+	mu         sync.Mutex
+	subscribed bool
+	pending    [][]byte // frames that arrived before the subscribe
+	closed     bool
+}
+
+// enqueue hands a frame to the writer without blocking; a socket that
+// cannot keep up is closed.
+func (c *conn) enqueue(frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if !c.subscribed && frame != nil {
+		if len(c.pending) < sendQueue {
+			c.pending = append(c.pending, frame)
+		}
+		return
+	}
+	select {
+	case c.send <- frame:
+	default:
+		c.closed = true
+		c.cancel() // slow consumer: drop it, it will reconnect and catch up
+	}
+}
+
+// subscribe acknowledges the subscription and releases pending frames.
+func (c *conn) subscribe() {
+	c.mu.Lock()
+	first := !c.subscribed
+	c.subscribed = true
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	c.enqueue(frameSubscribed)
+	if first {
+		for _, f := range pending {
+			c.enqueue(f)
+		}
+	}
+}
+
+// ServeHTTP upgrades an authenticated request to a chat websocket.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sess, err := g.chat.Authenticate(r.Context(), r.URL.Query().Get("token"), store.TokenWebsocket)
+	if err != nil {
+		http.Error(w, "Access denied", http.StatusForbidden)
+		return
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		InsecureSkipVerify: true, // any origin: the URL's token is the credential
+		CompressionMode:    websocket.CompressionDisabled,
+	})
+	if err != nil {
+		return // Accept has answered the client
+	}
+	ws.SetReadLimit(maxClientFrame)
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &conn{ws: ws, contactID: sess.ContactID, participantID: sess.ParticipantID, opened: time.Now(), send: make(chan []byte, sendQueue), cancel: cancel}
+	if !g.add(c, sess.InstanceID) {
+		cancel()
+		ws.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
+	defer g.remove(c)
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		g.write(ctx, c)
+	}()
+	g.read(ctx, c)
+}
+
+// add registers c with its contact's hub, subscribing to the contact's
+// notices on first use, and enforces the per-participant socket quota.
+func (g *Gateway) add(c *conn, instanceID string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closing {
+		return false
+	}
+	h := g.contacts[c.contactID]
+	if h == nil {
+		h = &hub{conns: map[*conn]struct{}{}}
+		sub, err := g.bus.Subscribe(chat.Subject(instanceID, c.contactID), func(data []byte) { g.deliver(c.contactID, data) })
+		if err != nil {
+			g.log.Error("subscribe to contact", "contact_id", c.contactID, "err", err)
+			return false
+		}
+		h.sub = sub
+		g.contacts[c.contactID] = h
+	}
+	var oldest *conn
+	n := 0
+	for o := range h.conns {
+		if o.participantID == c.participantID {
+			n++
+			if oldest == nil || o.opened.Before(oldest.opened) {
+				oldest = o
+			}
+		}
+	}
+	if n >= MaxSocketsPerParticipant {
+		oldest.enqueue(nil)
+	}
+	h.conns[c] = struct{}{}
+	return true
+}
+
+func (g *Gateway) remove(c *conn) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	h := g.contacts[c.contactID]
+	if h == nil {
+		return
+	}
+	delete(h.conns, c)
+	if len(h.conns) == 0 {
+		h.sub.Unsubscribe()
+		delete(g.contacts, c.contactID)
+	}
+}
+
+// deliver fans one notice out to the contact's sockets. It runs on the
+// bus's delivery goroutine, so it only enqueues.
+func (g *Gateway) deliver(contactID string, data []byte) {
+	var n chat.Notice
+	if err := json.Unmarshal(data, &n); err != nil {
+		g.log.Error("decode notice", "contact_id", contactID, "err", err)
+		return
+	}
+	var frame []byte
+	if len(n.Item) > 0 {
+		content, _ := json.Marshal(string(n.Item))
+		frame = make([]byte, 0, len(content)+64)
+		frame = append(frame, `{"topic":"aws/chat","contentType":"application/json","content":`...)
+		frame = append(frame, content...)
+		frame = append(frame, '}')
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	h := g.contacts[contactID]
+	if h == nil {
+		return
+	}
+	for c := range h.conns {
+		if frame != nil {
+			c.enqueue(frame)
+		}
+		if n.Ended || n.CloseParticipant == c.participantID {
+			c.enqueue(nil)
+		}
+	}
+}
+
+// read handles the client's frames: subscribe, heartbeat and ping.
+func (g *Gateway) read(ctx context.Context, c *conn) {
+	defer c.cancel()
+	timer := time.AfterFunc(subscribeWithin, func() {
+		c.mu.Lock()
+		sub := c.subscribed
+		c.mu.Unlock()
+		if !sub {
+			c.ws.Close(websocket.StatusPolicyViolation, "no subscription")
+		}
+	})
+	defer timer.Stop()
+	for {
+		typ, data, err := c.ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText || len(data) == 0 {
+			continue
+		}
+		var f struct {
+			Topic string `json:"topic"`
+		}
+		if json.Unmarshal(data, &f) != nil {
+			c.enqueue([]byte(`{"message":"frame is not valid JSON"}`))
+			continue
+		}
+		switch f.Topic {
+		case "aws/subscribe":
+			c.subscribe()
+		case "aws/heartbeat":
+			c.enqueue(frameHeartbeat)
+		case "aws/ping":
+			c.enqueue(framePing)
+		case "aws/unsubscribe":
+			c.enqueue([]byte(`{"topic":"aws/unsubscribe","content":{"status":"success"}}`))
+		default:
+			c.enqueue([]byte(`{"message":"unknown topic"}`))
+		}
+	}
+}
+
+// write is the socket's only writer.
+func (g *Gateway) write(ctx context.Context, c *conn) {
+	defer c.cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			c.ws.Close(websocket.StatusTryAgainLater, "closing")
+			return
+		case frame := <-c.send:
+			if frame == nil {
+				c.ws.Close(websocket.StatusNormalClosure, "")
+				return
+			}
+			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := c.ws.Write(wctx, websocket.MessageText, frame)
+			cancel()
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+// Shutdown closes every socket with "going away" and waits for their
+// writers, or until ctx ends.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.mu.Lock()
+	g.closing = true
+	var all []*conn
+	for _, h := range g.contacts {
+		for c := range h.conns {
+			all = append(all, c)
+		}
+	}
+	g.mu.Unlock()
+	for _, c := range all {
+		go c.ws.Close(websocket.StatusGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("gateway shutdown: sockets still open")
+	}
+}

@@ -1,0 +1,107 @@
+// Package config reads Parley's settings from command-line flags and
+// PARLEY_* environment variables (a flag wins over its variable) and
+// validates them once at start.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Config is the validated configuration of `parley serve`.
+type Config struct {
+	// Addr is the listen address, host:port.
+	Addr string
+	// DataDir holds the SQLite database, blobs and bootstrap.json.
+	DataDir string
+	// DB is "sqlite" or a postgres:// URL.
+	DB string
+	// Region is the AWS region name Parley answers as.
+	Region string
+	// PublicURL is the externally visible base URL; empty means derive it
+	// from the listen address once it is known.
+	PublicURL string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+}
+
+// Postgres reports whether DB names a PostgreSQL database.
+func (c Config) Postgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// Load parses args (without the program and sub-command names) and the
+// environment through getenv.
+func Load(args []string, getenv func(string) string, errOut io.Writer) (Config, error) {
+	env := func(name, def string) string {
+		if v := getenv("PARLEY_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c Config
+	fs := flag.NewFlagSet("parley serve", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address host:port (PARLEY_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "data directory: SQLite database, bootstrap.json (PARLEY_DATA_DIR)")
+	fs.StringVar(&c.DB, "db", env("DB", "sqlite"), `"sqlite" or a postgres:// URL (PARLEY_DB)`)
+	fs.StringVar(&c.Region, "region", env("REGION", "us-east-1"), "AWS region name to answer as (PARLEY_REGION)")
+	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "externally visible base URL, e.g. https://chat.example.com (PARLEY_PUBLIC_URL); default derived from --addr")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want host:port", c.Addr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	if c.DB != "sqlite" && !c.Postgres() {
+		errs = append(errs, fmt.Errorf(`--db %q: want "sqlite" or a postgres:// URL`, c.DB))
+	}
+	if c.Region == "" {
+		errs = append(errs, errors.New("--region must not be empty"))
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("--public-url %q: want http(s)://host[:port][/path]", c.PublicURL))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// DerivePublicURL returns the public URL for a server listening on addr
+// (the actual address, after binding): a wildcard or localhost host
+// becomes 127.0.0.1, because amazon-connect-chatjs accepts plain ws:// URLs
+// only on 127.0.0.1.
+func DerivePublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	switch host {
+	case "", "0.0.0.0", "::", "localhost":
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
