@@ -31,7 +31,7 @@ window.startSession = async function (chatDetails, endpoint, region) {
   });
   const session = connect.ChatSession.create({
     chatDetails,
-    type: connect.SessionTypes.CUSTOMER,
+    type: connect.ChatSession.SessionTypes.CUSTOMER,
     options: { region },
     disableCSM: true, // client-side metrics would call out to AWS
   });
@@ -80,6 +80,9 @@ before(async () => {
     } else if (req.url === '/amazon-connect-chat.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
       res.end(chatjsBundle);
+    } else if (req.url === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
     } else {
       res.writeHead(404);
       res.end();
