@@ -78,7 +78,7 @@ func (s *Service) HandleTimer(ctx context.Context, t store.Timer) error {
 		case timerConnectDeadline:
 			notices, err = s.endContact(tx, &c, ReasonCustomerNeverConnected, "")
 		case timerParticipantIdle:
-			notices, err = s.participantIdle(tx, c, t.Payload)
+			notices, err = s.participantIdle(tx, c, t.Payload, t.Due)
 		case timerAutoDisconnect:
 			notices, err = s.autoDisconnect(tx, &c, t.Payload)
 		default:
@@ -198,8 +198,9 @@ func (s *Service) participantActive(tx store.Tx, c store.Contact, p store.Partic
 }
 
 // participantIdle fires when a participant has been quiet for its idle
-// time: everyone is told (not stored), and the disconnect timer starts.
-func (s *Service) participantIdle(tx store.Tx, c store.Contact, participantID string) ([]Notice, error) {
+// time: everyone is told (not stored), and the disconnect timer starts
+// from the moment they became idle (idleAt), however late this runs.
+func (s *Service) participantIdle(tx store.Tx, c store.Contact, participantID string, idleAt time.Time) ([]Notice, error) {
 	st, running, err := s.loadIdleState(tx, c)
 	if err != nil || !running {
 		return nil, err
@@ -211,7 +212,7 @@ func (s *Service) participantIdle(tx store.Tx, c store.Contact, participantID st
 	now := s.clock()
 	notices := []Notice{liveNotice(c, wireItem(eventItem(c, EventParticipantIdle, &p, now), false))}
 	if disc := st.timers.get(p.Role, timerDisconnect); disc > 0 {
-		if err := tx.PutTimer(store.Timer{ID: timerID(timerAutoDisconnect, p.ID), Kind: timerAutoDisconnect, InstanceID: c.InstanceID, ContactID: c.ID, Due: now.Add(disc), Payload: p.ID}); err != nil {
+		if err := tx.PutTimer(store.Timer{ID: timerID(timerAutoDisconnect, p.ID), Kind: timerAutoDisconnect, InstanceID: c.InstanceID, ContactID: c.ID, Due: idleAt.Add(disc), Payload: p.ID}); err != nil {
 			return nil, err
 		}
 	}
