@@ -56,6 +56,9 @@ type writer struct {
 	retry []*request
 	batch []*request
 	ok    []*request
+
+	// commits counts committed transactions, for tests and diagnostics.
+	commits atomic.Int64
 }
 
 func newWriter(ctx context.Context, conn *sql.Conn, maxBatch int) (*writer, error) {
@@ -152,6 +155,7 @@ func (w *writer) commit(batch []*request) {
 		}
 		return
 	}
+	w.commits.Add(1)
 	for _, r := range w.ok {
 		r.done <- outcome{}
 	}
@@ -227,24 +231,36 @@ func callFn(fn func(store.Tx) error, t *tx) (out outcome) {
 // picked it up returns ctx's error and is never run. Once picked up it
 // runs to the end, because its fate is tied to the shared commit.
 func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
+	r, err := s.submit(ctx, fn)
+	if err != nil {
+		return err
+	}
+	return s.wait(ctx, r)
+}
+
+// submit queues fn for the writer.
+func (s *Store) submit(ctx context.Context, fn func(tx store.Tx) error) (*request, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("write: %w", err)
+		return nil, fmt.Errorf("write: %w", err)
 	}
 	r := &request{fn: fn, done: make(chan outcome, 1)}
 
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
-		s.mu.RUnlock()
-		return fmt.Errorf("write: %w", ErrClosed)
+		return nil, fmt.Errorf("write: %w", ErrClosed)
 	}
 	select {
 	case s.w.reqs <- r:
-		s.mu.RUnlock()
+		return r, nil
 	case <-ctx.Done():
-		s.mu.RUnlock()
-		return fmt.Errorf("write: %w", ctx.Err())
+		return nil, fmt.Errorf("write: %w", ctx.Err())
 	}
+}
 
+// wait returns r's outcome, or ctx's error if r was still queued when ctx
+// ended.
+func (s *Store) wait(ctx context.Context, r *request) error {
 	select {
 	case out := <-r.done:
 		return out.result()

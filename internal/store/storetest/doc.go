@@ -1,0 +1,29 @@
+// Package storetest is the conformance suite of the store port: the
+// behaviour every store.Store driver must show, written once and run
+// against each driver (SQLite, PostgreSQL) from that driver's own tests:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) store.Store { return openEmpty(t) })
+//	}
+//
+// The suite is the executable half of the port's documentation. Where the
+// doc comments in package store leave a choice open, the suite settles it,
+// so that the domain packages can rely on one behaviour whatever the
+// driver:
+//
+//   - Times come back in UTC, equal to what was stored to the millisecond
+//     at least; the zero time comes back as the zero time.
+//   - Empty maps and lists may come back nil or empty.
+//   - List methods return an empty result, not ErrNotFound, for an unknown
+//     parent.
+//   - ErrNotFound and ErrDuplicate are matched with errors.Is, and an
+//     ErrDuplicate from AppendItem leaves the transaction usable.
+//   - PutIdempotent on an existing (scope, key) is ErrDuplicate: the first
+//     result stands.
+//   - Expiry bounds are strict: "expired before t" keeps records expiring
+//     at t; a timer due at now is due.
+//   - NextTimer reports when the earliest timer can next be claimed: its due
+//     time, or the end of its lease while it is claimed.
+//
+// Each subtest opens a fresh, empty store; subtests run in parallel.
+package storetest

@@ -1,0 +1,125 @@
+package storetest
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/store"
+)
+
+var instanceTests = []test{
+	{"CreateThenGet", testInstanceCreateThenGet},
+	{"ListOldestFirst", testInstanceListOldestFirst},
+	{"UnknownIsNotFound", testInstanceUnknownIsNotFound},
+	{"FlowOfOtherInstanceIsNotFound", testInstanceFlowOfOtherInstance},
+	{"DuplicateID", testInstanceDuplicateID},
+	{"CreateIsAtomic", testInstanceCreateIsAtomic},
+}
+
+func testInstanceCreateThenGet(t *testing.T, s store.Store) {
+	ni := seedInstance(t, s, "i1")
+	ctx := t.Context()
+
+	in, err := s.GetInstance(ctx, "i1")
+	if err != nil {
+		t.Fatalf("GetInstance: %v", err)
+	}
+	same(t, "instance", in, ni.Instance)
+
+	k, err := s.GetAccessKey(ctx, ni.AccessKey.ID)
+	if err != nil {
+		t.Fatalf("GetAccessKey: %v", err)
+	}
+	same(t, "access key", k, ni.AccessKey)
+
+	for _, want := range ni.Flows {
+		f, err := s.GetContactFlow(ctx, "i1", want.ID)
+		if err != nil {
+			t.Fatalf("GetContactFlow(%s): %v", want.ID, err)
+		}
+		same(t, "flow "+want.ID, f, want)
+	}
+}
+
+func testInstanceListOldestFirst(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if got, err := s.ListInstances(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("ListInstances on an empty store: got %v, %v; want none", got, err)
+	}
+	// Inserted in an order that is neither creation order nor ID order.
+	created := map[string]time.Time{"b": t0, "c": t0.Add(-time.Hour), "a": t0.Add(time.Hour)}
+	for _, id := range []string{"b", "a", "c"} {
+		ni := newInstance(id)
+		ni.Instance.CreatedAt = created[id]
+		write(t, s, func(tx store.Tx) error { return tx.CreateInstance(ni) })
+	}
+	got, err := s.ListInstances(ctx)
+	if err != nil {
+		t.Fatalf("ListInstances: %v", err)
+	}
+	var ids []string
+	for _, in := range got {
+		ids = append(ids, in.ID)
+	}
+	if want := []string{"c", "b", "a"}; !slices.Equal(ids, want) {
+		t.Fatalf("ListInstances: got %v, want %v", ids, want)
+	}
+	for _, in := range got {
+		checkTime(t, "instance "+in.ID+" CreatedAt", in.CreatedAt, created[in.ID])
+	}
+}
+
+func testInstanceUnknownIsNotFound(t *testing.T, s store.Store) {
+	seedInstance(t, s, "i1")
+	ctx := t.Context()
+	cases := []struct {
+		name string
+		call func() error
+	}{
+		{"GetInstance", func() error { _, err := s.GetInstance(ctx, "nope"); return err }},
+		{"GetAccessKey", func() error { _, err := s.GetAccessKey(ctx, "AKPAnope"); return err }},
+		{"GetContactFlow", func() error { _, err := s.GetContactFlow(ctx, "i1", "nope"); return err }},
+		{"GetContactFlow of unknown instance", func() error { _, err := s.GetContactFlow(ctx, "nope", "i1-f1"); return err }},
+	}
+	for _, c := range cases {
+		wantErr(t, c.name, c.call(), store.ErrNotFound)
+	}
+}
+
+func testInstanceFlowOfOtherInstance(t *testing.T, s store.Store) {
+	seedInstance(t, s, "i1")
+	seedInstance(t, s, "i2")
+	_, err := s.GetContactFlow(t.Context(), "i2", "i1-f1")
+	wantErr(t, "GetContactFlow(i2, flow of i1)", err, store.ErrNotFound)
+}
+
+func testInstanceDuplicateID(t *testing.T, s store.Store) {
+	seedInstance(t, s, "i1")
+	again := newInstance("i1")
+	again.Instance.Alias = "other"
+	again.AccessKey.ID = "AKPAother"
+	err := s.Write(t.Context(), func(tx store.Tx) error { return tx.CreateInstance(again) })
+	wantErr(t, "CreateInstance of an existing ID", err, store.ErrDuplicate)
+
+	in, err := s.GetInstance(t.Context(), "i1")
+	if err != nil || in.Alias != "alias-i1" {
+		t.Errorf("GetInstance after duplicate create: got %+v, %v; want the first instance", in, err)
+	}
+	_, err = s.GetAccessKey(t.Context(), "AKPAother")
+	wantErr(t, "GetAccessKey of the failed create", err, store.ErrNotFound)
+}
+
+func testInstanceCreateIsAtomic(t *testing.T, s store.Store) {
+	ni := newInstance("i1")
+	ni.Flows[1].ID = ni.Flows[0].ID // fails after the instance row went in
+	err := s.Write(t.Context(), func(tx store.Tx) error { return tx.CreateInstance(ni) })
+	if !errors.Is(err, store.ErrDuplicate) {
+		t.Errorf("CreateInstance with two flows of one ID: got %v, want ErrDuplicate", err)
+	}
+	_, err = s.GetInstance(t.Context(), "i1")
+	wantErr(t, "GetInstance after failed create", err, store.ErrNotFound)
+	_, err = s.GetAccessKey(t.Context(), ni.AccessKey.ID)
+	wantErr(t, "GetAccessKey after failed create", err, store.ErrNotFound)
+}
