@@ -77,18 +77,31 @@ type conn struct {
 	closed     bool
 }
 
-// enqueue hands a frame to the writer without blocking; a socket that
-// cannot keep up is closed.
-func (c *conn) enqueue(frame []byte) {
+// deliver queues a chat item frame: held until the socket subscribes,
+// then handed to the writer.
+func (c *conn) deliver(frame []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return
-	}
-	if !c.subscribed && frame != nil {
+	if !c.subscribed {
 		if len(c.pending) < sendQueue {
 			c.pending = append(c.pending, frame)
 		}
+		return
+	}
+	c.enqueueLocked(frame)
+}
+
+// enqueue hands a control frame (or nil, to close) to the writer.
+func (c *conn) enqueue(frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enqueueLocked(frame)
+}
+
+// enqueueLocked hands a frame to the writer without blocking; a socket
+// that cannot keep up is closed. c.mu must be held.
+func (c *conn) enqueueLocked(frame []byte) {
+	if c.closed {
 		return
 	}
 	select {
@@ -99,19 +112,18 @@ func (c *conn) enqueue(frame []byte) {
 	}
 }
 
-// subscribe acknowledges the subscription and releases pending frames.
+// subscribe acknowledges the subscription and releases pending frames
+// after the acknowledgement, in order, before any newer item.
 func (c *conn) subscribe() {
 	c.mu.Lock()
-	first := !c.subscribed
-	c.subscribed = true
-	pending := c.pending
-	c.pending = nil
-	c.mu.Unlock()
-	c.enqueue(frameSubscribed)
-	if first {
-		for _, f := range pending {
-			c.enqueue(f)
+	defer c.mu.Unlock()
+	c.enqueueLocked(frameSubscribed)
+	if !c.subscribed {
+		c.subscribed = true
+		for _, f := range c.pending {
+			c.enqueueLocked(f)
 		}
+		c.pending = nil
 	}
 }
 
@@ -220,7 +232,7 @@ func (g *Gateway) deliver(contactID string, data []byte) {
 	}
 	for c := range h.conns {
 		if frame != nil {
-			c.enqueue(frame)
+			c.deliver(frame)
 		}
 		if n.Ended || n.CloseParticipant == c.participantID {
 			c.enqueue(nil)
