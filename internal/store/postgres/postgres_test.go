@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/store/storetest"
 )
 
 // defaultTestURL is where a developer's local PostgreSQL usually listens.
@@ -125,9 +126,15 @@ func openURL(tb testing.TB, u string) *Store {
 }
 
 // openTest opens a store in a fresh schema of its own.
-func openTest(tb testing.TB) store.Store {
-	tb.Helper()
-	return openURL(tb, newSchema(tb))
+func openTest(t *testing.T) store.Store {
+	t.Helper()
+	return openURL(t, newSchema(t))
+}
+
+// TestConformance runs the shared store suite, each subtest in a schema of
+// its own.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, openTest)
 }
 
 // fixture is one instance with one contact.

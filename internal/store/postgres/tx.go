@@ -121,7 +121,7 @@ func (t *tx) UpdateContact(c store.Contact) error {
 func (t *tx) HasContinuation(sourceContactID string) (bool, error) {
 	var ok bool
 	err := t.tx.QueryRow(t.ctx,
-		`SELECT EXISTS (SELECT 1 FROM contacts WHERE continued_from_id = $1)`, sourceContactID,
+		`SELECT EXISTS (SELECT 1 FROM contacts WHERE continued_from_id = $1 AND continued_from_id <> '')`, sourceContactID,
 	).Scan(&ok)
 	return ok, wrap("has continuation", err)
 }
