@@ -99,7 +99,7 @@ func serve(ctx context.Context, args []string) error {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	connect.New(chatSvc, auth.SigV4(st, time.Now), cfg.Region, log).Register(mux)
+	connect.New(chatSvc, auth.SigV4(st, cfg.Region, time.Now), cfg.Region, log).Register(mux)
 	participant.New(chatSvc, gw, publicURL, log).Register(mux)
 
 	srv := &http.Server{

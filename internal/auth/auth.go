@@ -22,11 +22,13 @@ import (
 )
 
 // SigV4 returns a request authenticator for the Connect API: it verifies
-// the signature with the access key's secret from the store and returns
-// the key's instance ID. Errors are *awsapi.Error with the names AWS uses.
-func SigV4(st store.Store, now func() time.Time) func(r *http.Request, body []byte) (string, error) {
+// the signature (scoped to region and the service "connect") with the
+// access key's secret from the store and returns the key's instance ID.
+// Errors are *awsapi.Error with the names AWS uses.
+func SigV4(st store.Store, region string, now func() time.Time) func(r *http.Request, body []byte) (string, error) {
 	v := &sigv4.Verifier{
 		Service: "connect",
+		Region:  region,
 		Lookup: func(ctx context.Context, id string) (sigv4.Key, error) {
 			k, err := st.GetAccessKey(ctx, id)
 			if errors.Is(err, store.ErrNotFound) {
