@@ -99,28 +99,28 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // migrate applies the embedded migrations while holding a session advisory
 // lock, so that nodes starting at once do not run the same DDL twice. The
 // lock key includes the schema name: deployments in different schemas of
-// one database migrate independently.
+// one database migrate independently. The lock lives on a connection of
+// its own, outside the pool, so that even a pool of one connection is left
+// for goose, and so that closing it is enough to release the lock whatever
+// happened.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	conn, err := pool.Acquire(ctx)
+	lockConn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	if err != nil {
-		return fmt.Errorf("postgres: migrate: acquire: %w", err)
-	}
-	defer conn.Release()
-
-	const key = `hashtextextended('parley.migrate.' || current_schema(), 0)`
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+key+`)`); err != nil {
-		return fmt.Errorf("postgres: migrate: lock: %w", err)
+		return fmt.Errorf("postgres: migrate: connect: %w", err)
 	}
 	defer func() {
-		// A fresh context: the unlock must happen even if ctx was
-		// cancelled, or this pooled session would keep the lock.
-		uctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// A fresh context: the session must end even if ctx was
+		// cancelled, or the lock would outlive this call.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock(`+key+`)`); err != nil {
-			// Closing the session is the other way to drop the lock.
-			_ = conn.Conn().Close(uctx)
-		}
+		_ = lockConn.Close(cctx)
 	}()
+	// pg_advisory_lock waits in the server, without polling; cancelling
+	// ctx cancels the wait.
+	if _, err := lockConn.Exec(ctx,
+		`SELECT pg_advisory_lock(hashtextextended('parley.migrate.' || current_schema(), 0))`); err != nil {
+		return fmt.Errorf("postgres: migrate: lock: %w", err)
+	}
 
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {

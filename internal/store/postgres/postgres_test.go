@@ -93,22 +93,22 @@ func newSchema(tb testing.TB) string {
 			tb.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	return withSearchPath(tb, testURL(), schema)
+	return withParam(tb, testURL(), "search_path", schema)
 }
 
-// withSearchPath adds a search_path runtime parameter to a URL or
-// keyword/value connection string.
-func withSearchPath(tb testing.TB, base, schema string) string {
+// withParam sets a connection parameter in a URL or keyword/value
+// connection string.
+func withParam(tb testing.TB, base, key, value string) string {
 	tb.Helper()
 	if !strings.HasPrefix(base, "postgres://") && !strings.HasPrefix(base, "postgresql://") {
-		return base + " search_path=" + schema
+		return base + " " + key + "=" + value
 	}
 	u, err := url.Parse(base)
 	if err != nil {
 		tb.Fatalf("parse PARLEY_TEST_POSTGRES: %v", err)
 	}
 	q := u.Query()
-	q.Set("search_path", schema)
+	q.Set(key, value)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -313,17 +313,19 @@ func TestSmoke(t *testing.T) {
 
 // TestTwoNodes runs two stores on one schema, as two nodes would: both
 // migrate at once, append to one contact concurrently and poll timers
-// concurrently.
+// concurrently. The second node has a pool of a single connection, which
+// must be enough for migrating and for Write.
 func TestTwoNodes(t *testing.T) {
 	t.Parallel()
 	u := newSchema(t)
+	urls := []string{u, withParam(t, u, "pool_max_conns", "1")}
 	ctx := context.Background()
 
 	nodes := make([]*Store, 2)
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
 	for i := range nodes {
-		wg.Go(func() { nodes[i], errs[i] = Open(ctx, u) })
+		wg.Go(func() { nodes[i], errs[i] = Open(ctx, urls[i]) })
 	}
 	wg.Wait()
 	for i, err := range errs {

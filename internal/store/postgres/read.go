@@ -153,14 +153,18 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, owner string, le
 	if limit <= 0 {
 		return nil, nil
 	}
+	// The candidates are collected into an array (an InitPlan) rather
+	// than joined with IN: the generic plan of an IN with a parameterised
+	// LIMIT hash-joins against a sequential scan of the whole table, while
+	// this shape always walks timers_ready_idx and then the primary key.
 	until := now.Add(lease)
 	rows, _ := s.pool.Query(ctx, `UPDATE timers SET claimed_by = $2, claimed_until = $3, ready_at = $3
-		WHERE id IN (
+		WHERE id = ANY (ARRAY (
 			SELECT id FROM timers
 			WHERE ready_at <= $1
 			ORDER BY ready_at
 			LIMIT $4
-			FOR UPDATE SKIP LOCKED)
+			FOR UPDATE SKIP LOCKED))
 		RETURNING `+timerCols,
 		now, owner, until, int64(limit))
 	timers, err := pgx.CollectRows(rows, scanTimer)
