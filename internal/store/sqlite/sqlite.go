@@ -192,6 +192,7 @@ func dsn(abs string, opts Options, readOnly bool) string {
 		// journal_mode is persistent in the file; only the writer sets it.
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous("+opts.Synchronous+")")
+		q.Add("_pragma", "temp_store(MEMORY)")
 	}
 	return u.String() + "?" + q.Encode()
 }
