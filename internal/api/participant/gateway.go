@@ -150,7 +150,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer g.remove(c)
-	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
 		g.write(ctx, c)
@@ -191,6 +190,7 @@ func (g *Gateway) add(c *conn, instanceID string) bool {
 		oldest.enqueue(nil)
 	}
 	h.conns[c] = struct{}{}
+	g.wg.Add(1) // under g.mu with closing false: never races Shutdown's Wait
 	return true
 }
 
