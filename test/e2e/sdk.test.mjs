@@ -541,3 +541,117 @@ test('persistent chat rehydrates the past session', async () => {
   assert.equal(cur.ContactId, chat.ContactId, 'current item ContactId');
   assert.equal(cur.RelatedContactId, undefined, 'current item must not carry RelatedContactId');
 });
+
+test('a bot that leaves is announced and the chat goes on', async () => {
+  const { chat, customer } = await startCustomer();
+  const bot = track(customer, await connectBot(chat.ContactId))[1];
+  await bot.disconnect();
+  const left = await customer.socket.waitFor(isEvent(EVENT.left, bot.participantId), undefined, 'customer waits for participant.left of the bot');
+  assert.equal(left.ParticipantRole, 'CUSTOM_BOT', 'participant.left role');
+  await expectError(bot.send('gone'), 'AccessDeniedException', 403, 'SendMessage of a bot that left');
+  await expectError(
+    participantClient().send(new CreateParticipantConnectionCommand({ ParticipantToken: bot.participantToken, Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'] })),
+    'AccessDeniedException',
+    403,
+    'CreateParticipantConnection of a bot that left',
+  );
+  // The customer is still in an active chat.
+  const still = await customer.send('anyone there?');
+  await customer.socket.waitFor(isMessage(still.Id));
+  assert.equal(customer.socket.items.find(isEvent(EVENT.ended)), undefined, 'chat.ended after only the bot left');
+  const { Contact: c } = await describeContact(chat.ContactId);
+  assert.equal(c.DisconnectTimestamp, undefined, 'the contact ended when only the bot left');
+});
+
+test('StartChatContact input checks and idempotency', async () => {
+  const ClientToken = randomUUID();
+  const a = await startChat({ ClientToken });
+  const b = await startChat({ ClientToken });
+  assert.equal(b.ContactId, a.ContactId, 'StartChatContact replayed with the same ClientToken must return the same contact');
+  assert.equal(b.ParticipantId, a.ParticipantId, 'replayed StartChatContact ParticipantId');
+
+  const bad = ['InvalidParameterException', 'InvalidRequestException'];
+  await expectError(startChat({ Attributes: { 'bad key!': 'x' } }), bad, 400, 'StartChatContact with an attribute key outside [A-Za-z0-9_-]');
+  await expectError(startChat({ Attributes: { big: 'x'.repeat(32_769) } }), bad, 400, 'StartChatContact with attributes over 32,768 bytes');
+  await expectError(
+    startChat({ InitialMessage: { ContentType: 'image/png', Content: 'x' } }),
+    bad,
+    400,
+    'StartChatContact with an InitialMessage of type image/png',
+  );
+  await expectError(
+    startChat({ SupportedMessagingContentTypes: ['text/plain', 'text/html'] }),
+    bad,
+    400,
+    'StartChatContact with text/html in SupportedMessagingContentTypes',
+  );
+  await expectError(
+    startChat({ PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: randomUUID() } }),
+    { InvalidRequestException: 400, InvalidParameterException: 400, ResourceNotFoundException: 404 },
+    undefined,
+    'StartChatContact rehydrating from an unknown contact',
+  );
+  await expectError(addBot(randomUUID()), 'ResourceNotFoundException', 404, 'CreateParticipant on an unknown contact');
+  await expectError(
+    connect.send(new GetContactAttributesCommand({ InstanceId: bootstrap.instanceId, InitialContactId: randomUUID() })),
+    'ResourceNotFoundException',
+    404,
+    'GetContactAttributes of an unknown contact',
+  );
+});
+
+test('message length limits per content type', async () => {
+  const { customer } = await startCustomer({
+    SupportedMessagingContentTypes: ['text/plain', 'text/markdown', 'application/json'],
+  });
+  track(customer);
+  await customer.send('m'.repeat(1024), 'text/markdown');
+  await expectError(customer.send('m'.repeat(1025), 'text/markdown'), 'ValidationException', 400, 'text/markdown with 1025 characters');
+  await expectError(customer.send('', 'text/plain'), 'ValidationException', 400, 'empty text/plain message');
+  // 1024 *characters*, not bytes: 1024 two-byte characters fit.
+  await customer.send('é'.repeat(1024), 'text/plain');
+  const json = JSON.stringify({ blob: 'j'.repeat(11_989) });
+  assert.equal(json.length, 12_000);
+  await customer.send(json, 'application/json');
+  await expectError(customer.send(JSON.stringify({ blob: 'j'.repeat(11_990) }), 'application/json'), 'ValidationException', 400, 'application/json with 12,001 characters');
+  // connection.acknowledged is deprecated but still accepted.
+  await customer.event('application/vnd.amazonaws.connect.event.connection.acknowledged');
+});
+
+test('a request signed with a clock an hour off is refused', async () => {
+  const skewed = connectClient();
+  skewed.config.systemClockOffset = -3_600_000;
+  await expectError(
+    skewed.send(new DescribeContactCommand({ InstanceId: bootstrap.instanceId, ContactId: randomUUID() })),
+    { InvalidSignatureException: 403 },
+    undefined,
+    'DescribeContact signed an hour in the past',
+  );
+});
+
+test('persistent chat links cumulatively across segments (FROM_SEGMENT)', async () => {
+  const segments = [];
+  let previous;
+  for (let i = 1; i <= 3; i++) {
+    const input = previous ? { PersistentChat: { RehydrationType: 'FROM_SEGMENT', SourceContactId: previous } } : {};
+    const { chat, customer } = await startCustomer(input);
+    track(customer);
+    if (previous) assert.equal(chat.ContinuedFromContactId, previous, `segment ${i} ContinuedFromContactId`);
+    const m = await customer.send(`segment ${i} says hi`);
+    segments.push({ chat, customer, id: m.Id });
+    if (i < 3) {
+      await customer.disconnect();
+      await customer.socket.waitFor(isEvent(EVENT.ended), undefined, `segment ${i} waits for chat.ended`);
+    }
+    previous = chat.ContactId;
+  }
+  const last = segments.at(-1);
+  const { items } = await pageTranscript(last.customer, { MaxResults: 10, ScanDirection: 'BACKWARD', SortOrder: 'ASCENDING', StartPosition: {} });
+  const show = () => items.map((i) => `${brief(i)} ContactId=${i.ContactId} RelatedContactId=${i.RelatedContactId}`).join('\n  ');
+  for (const [n, seg] of segments.slice(0, 2).entries()) {
+    const old = items.find(isMessage(seg.id));
+    assert.ok(old, `segment 3's transcript never reached segment ${n + 1}'s message; got:\n  ${show()}`);
+    assert.equal(old.RelatedContactId, seg.chat.ContactId, `segment ${n + 1} item RelatedContactId; got:\n  ${show()}`);
+  }
+  assert.ok(items.find(isMessage(last.id)), `segment 3's own message missing; got:\n  ${show()}`);
+});
