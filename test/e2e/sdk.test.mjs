@@ -194,6 +194,34 @@ test('participant API errors', async () => {
     'CreateParticipantConnection with a made-up token',
   );
 
+  await expectError(
+    pc.send(new CreateParticipantConnectionCommand({ ParticipantToken: customer.connectionToken, Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'] })),
+    'AccessDeniedException',
+    403,
+    'CreateParticipantConnection with a ConnectionToken instead of a ParticipantToken',
+  );
+
+  // A participant cannot read another contact's transcript by naming it.
+  const other = await startCustomer();
+  track(other.customer);
+  await other.customer.send('private to the other chat');
+  let leaked;
+  try {
+    const out = await customer.transcript({ ContactId: other.chat.ContactId, MaxResults: 100 });
+    leaked = (out.Transcript ?? []).filter((i) => i.Content === 'private to the other chat' || i.ContactId === other.chat.ContactId);
+  } catch (err) {
+    assert.ok([400, 403, 404].includes(err.$metadata?.httpStatusCode), `GetTranscript of a foreign contact: got ${err.name} (HTTP ${err.$metadata?.httpStatusCode}), want a 4xx refusal`);
+  }
+  assert.deepEqual((leaked ?? []).map(brief), [], 'GetTranscript with a foreign ContactId returned the other chat\'s items');
+
+  // Token lifetimes: the websocket URL is good for 100 s, the connection token for a day.
+  const conn = customer.lastConnection;
+  const now = Date.now();
+  const urlLeft = Date.parse(conn.Websocket.ConnectionExpiry) - now;
+  assert.ok(urlLeft > 60_000 && urlLeft <= 101_000, `Websocket.ConnectionExpiry is ${urlLeft} ms away, want about 100 s`);
+  const tokenLeft = Date.parse(conn.ConnectionCredentials.Expiry) - now;
+  assert.ok(tokenLeft > 23 * 3600_000 && tokenLeft <= 24 * 3600_000 + 1000, `ConnectionCredentials.Expiry is ${tokenLeft} ms away, want about 1 day`);
+
   // The participant API ignores SigV4 entirely: chatjs signs with empty keys.
   const emptyKeys = participantClient({ accessKeyId: '', secretAccessKey: '' });
   const t = await emptyKeys.send(new GetTranscriptCommand({ ConnectionToken: customer.connectionToken, MaxResults: 10 }));
@@ -654,4 +682,58 @@ test('persistent chat links cumulatively across segments (FROM_SEGMENT)', async 
     assert.equal(old.RelatedContactId, seg.chat.ContactId, `segment ${n + 1} item RelatedContactId; got:\n  ${show()}`);
   }
   assert.ok(items.find(isMessage(last.id)), `segment 3's own message missing; got:\n  ${show()}`);
+});
+
+test('concurrent senders: every socket sees the transcript order', async () => {
+  const { chat, customer } = await startCustomer();
+  const bot = track(customer, await connectBot(chat.ContactId))[1];
+  const N = 25;
+  const sends = [];
+  for (let i = 0; i < N; i++) {
+    sends.push(customer.send(`c${i}`));
+    sends.push(bot.send(`b${i}`));
+  }
+  const ids = (await Promise.all(sends)).map((o) => o.Id);
+  assert.equal(new Set(ids).size, ids.length, 'SendMessage returned duplicate Ids');
+  for (const [who, sock] of [['customer', customer.socket], ['bot', bot.socket]]) {
+    await sock.waitUntil(() => (ids.every((id) => sock.items.some(isMessage(id))) ? true : undefined), 15_000, `${who} waits for all ${ids.length} messages`);
+  }
+  const { items } = await pageTranscript(customer, { MaxResults: 100, ScanDirection: 'FORWARD', SortOrder: 'ASCENDING' });
+  const want = items.filter((i) => i.Type === 'MESSAGE' && ids.includes(i.Id)).map((i) => i.Id);
+  assert.equal(want.length, ids.length, `transcript holds ${want.length} of the ${ids.length} messages`);
+  for (const [who, sock] of [['customer', customer.socket], ['bot', bot.socket]]) {
+    const got = sock.items.filter((i) => i.Type === 'MESSAGE' && ids.includes(i.Id)).map((i) => i.Id);
+    assert.deepEqual(got, want, `${who}'s socket saw the messages in another order than the transcript`);
+  }
+});
+
+test('concurrent chats never see each other’s items', async () => {
+  const chats = await Promise.all(
+    Array.from({ length: 8 }, async (_, n) => {
+      const { chat, customer } = await startCustomer({ ParticipantDetails: { DisplayName: `Customer ${n}` } });
+      const bot = await connectBot(chat.ContactId, `Bot ${n}`);
+      track(customer, bot);
+      return { n, chat, customer, bot };
+    }),
+  );
+  await Promise.all(
+    chats.map(async ({ n, customer, bot }) => {
+      for (let i = 0; i < 5; i++) {
+        const m = await customer.send(`chat ${n} message ${i}`);
+        await bot.socket.waitFor(isMessage(m.Id), 15_000, `chat ${n}: bot waits for message ${i}`);
+        const r = await bot.send(`chat ${n} reply ${i}`);
+        await customer.socket.waitFor(isMessage(r.Id), 15_000, `chat ${n}: customer waits for reply ${i}`);
+      }
+    }),
+  );
+  for (const { n, chat, customer, bot } of chats) {
+    for (const [who, sock] of [['customer', customer.socket], ['bot', bot.socket]]) {
+      const foreign = sock.items.filter((i) => i.ContactId !== chat.ContactId || (i.Type === 'MESSAGE' && !String(i.Content).startsWith(`chat ${n} `)));
+      assert.deepEqual(foreign.map(brief), [], `chat ${n}: ${who}'s socket got items of other chats`);
+    }
+    const { items } = await pageTranscript(customer, { MaxResults: 100, ScanDirection: 'FORWARD', SortOrder: 'ASCENDING' });
+    const msgs = items.filter((i) => i.Type === 'MESSAGE');
+    assert.equal(msgs.length, 10, `chat ${n}: transcript has ${msgs.length} messages, want 10`);
+    assert.ok(msgs.every((i) => String(i.Content).startsWith(`chat ${n} `)), `chat ${n}: foreign messages in transcript: ${msgs.map(brief).join('; ')}`);
+  }
 });
