@@ -138,7 +138,7 @@ func (e *env) start(in chat.StartInput) (chat.StartOutput, participant) {
 
 func (e *env) connect(id, token string) participant {
 	e.t.Helper()
-	conn, err := e.svc.CreateConnection(context.Background(), token, []string{chat.ConnWebsocket, chat.ConnCredentials}, false)
+	conn, err := e.svc.CreateConnection(context.Background(), token, []string{chat.ConnWebsocket, chat.ConnCredentials})
 	if err != nil {
 		e.t.Fatalf("CreateConnection: %v", err)
 	}
@@ -360,7 +360,7 @@ func TestMessagesEventsAndReceipts(t *testing.T) {
 		}
 		_, err = e.svc.SendMessage(ctx, cust.sess, chat.TypeTextPlain, "hello?", "")
 		wantCode(t, err, chat.CodeAccessDenied)
-		_, err = e.svc.CreateConnection(ctx, cust.token, []string{chat.ConnCredentials}, false)
+		_, err = e.svc.CreateConnection(ctx, cust.token, []string{chat.ConnCredentials})
 		wantCode(t, err, chat.CodeAccessDenied)
 		err = e.svc.StopContact(ctx, e.instance, out.ContactID, "")
 		wantCode(t, err, chat.CodeContactNotFound)

@@ -82,8 +82,9 @@ const (
 // CreateConnection issues a websocket URL token and/or a connection token
 // to the participant holding participantToken. The first call connects
 // the participant (joins, for everyone but the customer who joined at
-// start).
-func (s *Service) CreateConnection(ctx context.Context, participantToken string, types []string, connectParticipant bool) (Connection, error) {
+// start), whether or not the caller set ConnectParticipant: a participant
+// that asks for a connection is there.
+func (s *Service) CreateConnection(ctx context.Context, participantToken string, types []string) (Connection, error) {
 	for _, t := range types {
 		switch t {
 		case ConnWebsocket, ConnCredentials:

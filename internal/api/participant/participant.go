@@ -138,6 +138,9 @@ func (h *Handler) session(ctx context.Context, token string) (chat.Session, erro
 	return h.chat.Authenticate(ctx, token, store.TokenConnection)
 }
 
+// createConnectionInput is CreateParticipantConnection's body.
+// ConnectParticipant is accepted and needs no handling: every connection
+// connects its participant.
 type createConnectionInput struct {
 	Type               []string
 	ConnectParticipant bool
@@ -163,7 +166,7 @@ func (h *Handler) createConnection(ctx context.Context, _ *http.Request, token s
 	if err := awsapi.Decode(body, &in, "ValidationException"); err != nil {
 		return nil, err
 	}
-	conn, err := h.chat.CreateConnection(ctx, token, in.Type, in.ConnectParticipant)
+	conn, err := h.chat.CreateConnection(ctx, token, in.Type)
 	if err != nil {
 		return nil, err
 	}
