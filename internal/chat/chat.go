@@ -131,42 +131,46 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
-// idempotent runs fn at most once per (scope, key) within the transaction:
-// a replay returns the stored result of the first call. With an empty key
-// fn always runs.
+// idempotent runs fn and records its result under (scope, key) in the
+// same transaction. If the key was used before, recording fails and it
+// returns errReplay: the caller lets its Write roll back (undoing fn) and
+// answers with replayed. Checking after the work, not before, spares the
+// common case (a fresh key) a read on the write path. An empty key
+// disables idempotency.
 func idempotent[T any](tx store.Tx, now time.Time, scope, key string, fn func() (T, error)) (T, error) {
-	var zero T
-	if key != "" {
-		if raw, err := tx.GetIdempotent(scope, key); err == nil {
-			var out T
-			if err := json.Unmarshal(raw, &out); err != nil {
-				return zero, fmt.Errorf("decode idempotent result: %w", err)
-			}
-			return out, errReplay
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return zero, fmt.Errorf("read idempotency record: %w", err)
-		}
-	}
 	out, err := fn()
 	if err != nil || key == "" {
 		return out, err
 	}
 	raw, err := json.Marshal(out)
 	if err != nil {
-		return zero, fmt.Errorf("encode idempotent result: %w", err)
+		return out, fmt.Errorf("encode idempotent result: %w", err)
 	}
-	if err := tx.PutIdempotent(scope, key, raw, now.Add(idempotencyTTL)); err != nil {
-		return zero, fmt.Errorf("write idempotency record: %w", err)
+	err = tx.PutIdempotent(scope, key, raw, now.Add(idempotencyTTL))
+	if errors.Is(err, store.ErrDuplicate) {
+		return out, errReplay
+	} else if err != nil {
+		return out, fmt.Errorf("write idempotency record: %w", err)
 	}
 	return out, nil
 }
 
-// errReplay marks an idempotent replay inside a transaction: the caller
-// returns the stored result and publishes nothing.
-var errReplay = &Error{Code: CodeConflict, Message: "replay"}
+// replayed returns the recorded result of an idempotent call.
+func replayed[T any](ctx context.Context, st store.Store, scope, key string) (T, error) {
+	var out T
+	raw, err := st.GetIdempotent(ctx, scope, key)
+	if err != nil {
+		return out, fmt.Errorf("read idempotency record: %w", err)
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return out, fmt.Errorf("decode idempotency record: %w", err)
+	}
+	return out, nil
+}
 
-// isReplay reports whether err is errReplay.
-func isReplay(err error) bool { return err == errReplay }
+// errReplay rolls back a transaction whose idempotency key was used
+// before; it never reaches a client.
+var errReplay = errors.New("chat: idempotent replay")
 
 // publish fans notices out over the bus after a commit. Failures are
 // logged, not returned: the items are durable and clients catch up.

@@ -254,11 +254,11 @@ func (s *Service) CreateParticipant(ctx context.Context, instanceID, contactID s
 			}
 			return NewParticipantOutput{ParticipantID: p.ID, ParticipantToken: token, Expiry: expiry}, nil
 		})
-		if isReplay(err) {
-			return nil
-		}
 		return err
 	})
+	if errors.Is(err, errReplay) {
+		out, err = replayed[NewParticipantOutput](ctx, s.store, "CreateParticipant/"+resourceID(contactID), in.ClientToken)
+	}
 	if err != nil {
 		return NewParticipantOutput{}, fmt.Errorf("create participant: %w", err)
 	}

@@ -218,11 +218,12 @@ func (s *Service) SendMessage(ctx context.Context, sess Session, contentType, co
 			notices = append(notices, more...)
 			return Sent{ID: it.ID, AbsoluteTime: now}, nil
 		})
-		if isReplay(err) {
-			return nil
-		}
 		return err
 	})
+	if errors.Is(err, errReplay) {
+		notices = nil
+		out, err = replayed[Sent](ctx, s.store, "SendMessage/"+sess.ParticipantID, clientToken)
+	}
 	if err != nil {
 		return Sent{}, fmt.Errorf("send message: %w", err)
 	}

@@ -158,11 +158,12 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 			started = c
 			return StartOutput{ContactID: c.ID, ParticipantID: customer.ID, ParticipantToken: token, ContinuedFromContactID: source.ID}, nil
 		})
-		if isReplay(err) {
-			return nil
-		}
 		return err
 	})
+	if errors.Is(err, errReplay) {
+		out, err = replayed[StartOutput](ctx, s.store, "StartChatContact/"+instanceID, in.ClientToken)
+		started = store.Contact{}
+	}
 	if err != nil {
 		return StartOutput{}, fmt.Errorf("start chat: %w", err)
 	}
