@@ -3,7 +3,7 @@
 // request. A company backend (this file, with the SDK) starts the chat; a
 // CUSTOM_BOT on a raw websocket plays the other side.
 
-import { test, before, after } from 'node:test';
+import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ window.startSession = async function (chatDetails, endpoint, region) {
   connect.ChatSession.setGlobalConfig({
     region,
     endpoint,
-    loggerConfig: { useDefaultLogger: true, level: connect.LogLevel.WARN },
+    loggerConfig: { useDefaultLogger: true, level: (window.CHATJS_LOG_LEVEL || connect.LogLevel.WARN) },
   });
   const session = connect.ChatSession.create({
     chatDetails,
@@ -69,7 +69,9 @@ let pageServer;
 let pageOrigin;
 let browser;
 let page;
-const pageLog = [];
+let pageLog = [];
+// The page's websockets, proxied so a test can cut them: {ws, server} pairs.
+let sockets = [];
 
 before(async () => {
   // The second origin: serves the page and the chatjs bundle.
@@ -105,11 +107,53 @@ before(async () => {
       '--disable-sync',
     ],
   });
+});
+
+// Each test gets a fresh page.
+beforeEach(async () => {
+  pageLog = [];
+  sockets = [];
   page = await browser.newPage();
   page.on('console', (m) => pageLog.push(`console.${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (r) => pageLog.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
   await page.goto(`${pageOrigin}/`);
+});
+
+/**
+ * Routes the page's websockets to the server through a pass-through proxy,
+ * so that the test can cut them as a network drop would.
+ */
+async function proxySockets() {
+  const wsOrigin = endpoint.replace(/^http/, 'ws');
+  await page.routeWebSocket(
+    (url) => url.toString().startsWith(wsOrigin),
+    (ws) => sockets.push({ ws, server: ws.connectToServer() }),
+  );
+}
+
+/** Cuts every proxied websocket on both sides. */
+async function cutSockets() {
+  for (const { ws, server } of sockets.splice(0)) {
+    await ws.close({ code: 4000, reason: 'test: network drop' }).catch(() => {});
+    await server.close().catch(() => {});
+  }
+}
+
+/** Starts a chat as the company backend and connects chatjs to it in the page. */
+async function startInPage(displayName) {
+  const chat = await startChat({
+    ParticipantDetails: { DisplayName: displayName },
+    SupportedMessagingContentTypes: ['text/plain', 'text/markdown'],
+  });
+  const chatDetails = { ContactId: chat.ContactId, ParticipantId: chat.ParticipantId, ParticipantToken: chat.ParticipantToken };
+  await inPage('session.connect()', ([d, e, r]) => window.startSession(d, e, r), [chatDetails, endpoint, bootstrap.region]);
+  await waitInPage('onConnectionEstablished', () => window.seen.established > 0);
+  return chat;
+}
+
+afterEach(async () => {
+  await page?.close();
 });
 
 after(async () => {
@@ -143,13 +187,7 @@ async function inPage(what, fn, ...args) {
 
 test('chatjs customer talks with a bot, sees typing and receipts, and ends the chat', async () => {
   // The company backend starts the chat and hands the details to the page.
-  const chat = await startChat({
-    ParticipantDetails: { DisplayName: 'Browser Customer' },
-    SupportedMessagingContentTypes: ['text/plain', 'text/markdown'],
-  });
-  const chatDetails = { ContactId: chat.ContactId, ParticipantId: chat.ParticipantId, ParticipantToken: chat.ParticipantToken };
-  await inPage('session.connect()', ([d, e, r]) => window.startSession(d, e, r), [chatDetails, endpoint, bootstrap.region]);
-  await waitInPage('onConnectionEstablished', () => window.seen.established > 0);
+  const chat = await startInPage('Browser Customer');
 
   const bot = await connectBot(chat.ContactId, 'Browser Bot');
   try {
@@ -216,6 +254,39 @@ test('chatjs customer talks with a bot, sees typing and receipts, and ends the c
     const seen = await page.evaluate(() => window.seen);
     assert.deepEqual(seen.broken, [], `chatjs reported onConnectionBroken\n${await pageState()}`);
     bot.socket.check();
+  } finally {
+    bot.close();
+  }
+});
+
+test('chatjs reconnects after losing its websocket and catches up from the transcript', async () => {
+  await proxySockets();
+  const chat = await startInPage('Flaky Customer');
+  const bot = await connectBot(chat.ContactId, 'Patient Bot');
+  try {
+    const m1 = await bot.send('before the drop');
+    await waitInPage('onMessage before the drop', (id) => window.seen.messages.some((m) => m.Id === id), m1.Id);
+    const established = await page.evaluate(() => window.seen.established);
+
+    await cutSockets();
+    await waitInPage('onConnectionLost after the drop', () => window.seen.lost > 0);
+    // Sent while the customer may be offline: it must be in the transcript.
+    const m2 = await bot.send('during the drop');
+    // chatjs fetches a new URL with CreateParticipantConnection and reconnects.
+    await waitInPage('onConnectionEstablished again', (n) => window.seen.established > n, established);
+    const m3 = await bot.send('after the drop');
+    await waitInPage('onMessage on the new websocket', (id) => window.seen.messages.some((m) => m.Id === id), m3.Id);
+
+    const transcript = await inPage('session.getTranscript after reconnecting', () => window.transcript());
+    const ids = (transcript?.Transcript ?? []).map((i) => i.Id);
+    for (const [label, m] of [['before', m1], ['during', m2], ['after', m3]]) {
+      assert.ok(ids.includes(m.Id), `transcript after reconnecting lacks the message sent ${label} the drop; got:\n  ${(transcript?.Transcript ?? []).map(brief).join('\n  ')}`);
+    }
+    // The customer can still talk.
+    const sent = await inPage('session.sendMessage after reconnecting', (t) => window.sendText(t), 'back again');
+    await bot.socket.waitFor(isMessage(sent.Id), WAIT_MS, 'bot waits for the message sent after reconnecting');
+    const seen = await page.evaluate(() => window.seen);
+    assert.deepEqual(seen.broken, [], `chatjs reported onConnectionBroken\n${await pageState()}`);
   } finally {
     bot.close();
   }
