@@ -262,8 +262,9 @@ export class ChatSocket {
         clearTimeout(timer);
         reject(new Error(`websocket ${this.url}: ${err.message}`));
       });
-      this.ws.once('unexpected-response', (_req, res) => {
+      this.ws.once('unexpected-response', (req, res) => {
         clearTimeout(timer);
+        req.destroy(); // ws leaves the refused request to us; an open one keeps node alive
         reject(new Error(`websocket ${this.url}: upgrade refused with HTTP ${res.statusCode}`));
       });
     });
