@@ -431,6 +431,16 @@ test('GetTranscript pages in both directions from every kind of start position',
     `FORWARD from {MostRecent: 5}: want the 5 (or 6) newest items; got:\n  ${show(recent)}`,
   );
 
+  // Defaults: MaxResults 10, BACKWARD without a start position, FORWARD with
+  // one, DESCENDING sort.
+  const plain = await customer.transcript({});
+  assert.deepEqual(plain.Transcript.map((i) => i.Id), order.slice(-10).reverse(), `GetTranscript {} : want the 10 newest, newest first; got:\n  ${show(plain.Transcript)}`);
+  assert.ok(plain.NextToken, 'GetTranscript {}: no NextToken although older items exist');
+  const fromIdDefault = await customer.transcript({ StartPosition: { Id: ids[3] }, MaxResults: 5 });
+  const k = at(ids[3]);
+  const okWindow = [k, k + 1].some((st) => JSON.stringify(fromIdDefault.Transcript.map((i) => i.Id)) === JSON.stringify(order.slice(st, st + 5).reverse()));
+  assert.ok(okWindow, `GetTranscript {StartPosition: {Id}} without ScanDirection: want 5 items scanned FORWARD from message 4, sorted DESCENDING; got:\n  ${show(fromIdDefault.Transcript)}`);
+
   const empty = check('BACKWARD/DESCENDING from {}', await pageTranscript(customer, { MaxResults: 10, ScanDirection: 'BACKWARD', SortOrder: 'DESCENDING', StartPosition: {} }));
   assert.deepEqual(empty.map((i) => i.Id), [...order].reverse(), `StartPosition {} must mean no start position; got:\n  ${show(empty)}`);
 });
