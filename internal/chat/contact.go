@@ -133,10 +133,13 @@ func (s *Service) endContact(tx store.Tx, c *store.Contact, reason, leaverID str
 
 // appendItem stores an item and returns the notice delivering it live.
 func (s *Service) appendItem(tx store.Tx, c store.Contact, it store.Item) (Notice, error) {
-	if _, err := tx.AppendItem(it); err != nil {
+	seq, err := tx.AppendItem(it)
+	if err != nil {
 		return Notice{}, fmt.Errorf("append item: %w", err)
 	}
-	return liveNotice(c, wireItem(it, false)), nil
+	n := liveNotice(c, wireItem(it, false))
+	n.Seq = seq
+	return n, nil
 }
 
 // Attributes returns the attributes of a contact.

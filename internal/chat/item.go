@@ -76,6 +76,10 @@ type Notice struct {
 	// Item is the wire item (JSON object) to deliver to every subscribed
 	// socket of the contact, or nil.
 	Item json.RawMessage `json:"item,omitempty"`
+	// Seq is the stored item's sequence number (0 for live-only items
+	// such as typing): receivers use it to deliver items in the order
+	// they were committed, whatever order the notices arrive in.
+	Seq int64 `json:"seq,omitempty"`
 	// CloseParticipant closes the sockets of this participant after the
 	// item is delivered (they left).
 	CloseParticipant string `json:"closeParticipant,omitempty"`

@@ -381,15 +381,16 @@ func (s *Service) leave(tx store.Tx, c store.Contact, p store.Participant) ([]No
 	if err := tx.DeleteTokens(p.ID); err != nil {
 		return nil, err
 	}
-	var notices []Notice
+	// The leaver's sockets close right after their participant.left.
+	n := Notice{CloseParticipant: p.ID}
 	if joined {
-		n, err := s.appendItem(tx, c, eventItem(c, EventParticipantLeft, &p, now))
-		if err != nil {
+		var err error
+		if n, err = s.appendItem(tx, c, eventItem(c, EventParticipantLeft, &p, now)); err != nil {
 			return nil, err
 		}
-		notices = append(notices, n)
+		n.CloseParticipant = p.ID
 	}
-	notices = append(notices, Notice{CloseParticipant: p.ID})
+	notices := []Notice{n}
 	if err := s.scheduleIdleTimers(tx, c); err != nil {
 		return nil, err
 	}

@@ -52,8 +52,10 @@ type Gateway struct {
 
 // hub is one contact's sockets on this node.
 type hub struct {
-	sub   bus.Subscription
-	conns map[*conn]struct{}
+	contactID string
+	sub       bus.Subscription
+	conns     map[*conn]struct{}
+	order     sequencer
 }
 
 // NewGateway returns a gateway.
@@ -144,12 +146,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(maxClientFrame)
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{ws: ws, contactID: sess.ContactID, participantID: sess.ParticipantID, opened: time.Now(), send: make(chan []byte, sendQueue), cancel: cancel}
-	if !g.add(c, sess.InstanceID) {
+	h, created := g.add(c, sess.InstanceID)
+	if h == nil {
 		cancel()
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
 	defer g.remove(c)
+	if created {
+		g.prime(r.Context(), h, sess)
+	}
 	go func() {
 		defer g.wg.Done()
 		g.write(ctx, c)
@@ -158,23 +164,25 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // add registers c with its contact's hub, subscribing to the contact's
-// notices on first use, and enforces the per-participant socket quota.
-func (g *Gateway) add(c *conn, instanceID string) bool {
+// notices on first use (created), and enforces the per-participant socket
+// quota. It returns nil if the gateway is closing.
+func (g *Gateway) add(c *conn, instanceID string) (h *hub, created bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closing {
-		return false
+		return nil, false
 	}
-	h := g.contacts[c.contactID]
+	h = g.contacts[c.contactID]
 	if h == nil {
-		h = &hub{conns: map[*conn]struct{}{}}
+		h = &hub{contactID: c.contactID, conns: map[*conn]struct{}{}}
 		sub, err := g.bus.Subscribe(chat.Subject(instanceID, c.contactID), func(data []byte) { g.deliver(c.contactID, data) })
 		if err != nil {
 			g.log.Error("subscribe to contact", "contact_id", c.contactID, "err", err)
-			return false
+			return nil, false
 		}
 		h.sub = sub
 		g.contacts[c.contactID] = h
+		created = true
 	}
 	var oldest *conn
 	n := 0
@@ -191,7 +199,20 @@ func (g *Gateway) add(c *conn, instanceID string) bool {
 	}
 	h.conns[c] = struct{}{}
 	g.wg.Add(1) // under g.mu with closing false: never races Shutdown's Wait
-	return true
+	return h, created
+}
+
+// prime tells a new hub's sequencer where the contact's sequence stands.
+// It reads the contact after subscribing, so every item committed after
+// the read arrives on the subscription and no gap waits forever.
+func (g *Gateway) prime(ctx context.Context, h *hub, sess chat.Session) {
+	next := int64(0) // unknown: start from the first notice
+	if c, err := g.chat.Contact(ctx, sess.InstanceID, sess.ContactID); err == nil {
+		next = c.LastSeq + 1
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.release(h, h.order.prime(next))
 }
 
 func (g *Gateway) remove(c *conn) {
@@ -204,39 +225,62 @@ func (g *Gateway) remove(c *conn) {
 	delete(h.conns, c)
 	if len(h.conns) == 0 {
 		h.sub.Unsubscribe()
+		if h.order.gap != nil {
+			h.order.gap.Stop()
+		}
 		delete(g.contacts, c.contactID)
 	}
 }
 
-// deliver fans one notice out to the contact's sockets. It runs on the
-// bus's delivery goroutine, so it only enqueues.
+// deliver fans one notice out to the contact's sockets, in sequence
+// order. It runs on the bus's delivery goroutine, so it only enqueues.
 func (g *Gateway) deliver(contactID string, data []byte) {
 	var n chat.Notice
 	if err := json.Unmarshal(data, &n); err != nil {
 		g.log.Error("decode notice", "contact_id", contactID, "err", err)
 		return
 	}
-	var frame []byte
+	o := outgoing{seq: n.Seq, ended: n.Ended, closeParticipant: n.CloseParticipant}
 	if len(n.Item) > 0 {
 		content, _ := json.Marshal(string(n.Item))
-		frame = make([]byte, 0, len(content)+64)
-		frame = append(frame, `{"topic":"aws/chat","contentType":"application/json","content":`...)
-		frame = append(frame, content...)
-		frame = append(frame, '}')
+		o.frame = make([]byte, 0, len(content)+64)
+		o.frame = append(o.frame, `{"topic":"aws/chat","contentType":"application/json","content":`...)
+		o.frame = append(o.frame, content...)
+		o.frame = append(o.frame, '}')
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	h := g.contacts[contactID]
-	if h == nil {
-		return
+	if h := g.contacts[contactID]; h != nil {
+		g.release(h, h.order.admit(o))
 	}
-	for c := range h.conns {
-		if frame != nil {
-			c.deliver(frame)
+}
+
+// release fans released notices out and arms the gap timer if notices are
+// still held. g.mu must be held.
+func (g *Gateway) release(h *hub, out []outgoing) {
+	for _, o := range out {
+		for c := range h.conns {
+			if o.frame != nil {
+				c.deliver(o.frame)
+			}
+			if o.ended || o.closeParticipant == c.participantID {
+				c.enqueue(nil)
+			}
 		}
-		if n.Ended || n.CloseParticipant == c.participantID {
-			c.enqueue(nil)
-		}
+	}
+	switch {
+	case h.order.waiting() && h.order.gap == nil:
+		h.order.gap = time.AfterFunc(gapWait, func() {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			h.order.gap = nil
+			if g.contacts[h.contactID] == h {
+				g.release(h, h.order.skipGap())
+			}
+		})
+	case !h.order.waiting() && h.order.gap != nil:
+		h.order.gap.Stop()
+		h.order.gap = nil
 	}
 }
 
