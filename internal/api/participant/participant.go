@@ -48,8 +48,8 @@ func New(svc *chat.Service, gw *Gateway, publicURL string, log *slog.Logger) *Ha
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("OPTIONS /participant/", h.preflight)
 	mux.HandleFunc("POST /participant/connection", h.call(h.createConnection))
-	mux.HandleFunc("POST /participant/message", h.call(h.sendMessage))
-	mux.HandleFunc("POST /participant/event", h.call(h.sendEvent))
+	mux.HandleFunc("POST /participant/message", h.call(h.send(h.chat.SendMessage)))
+	mux.HandleFunc("POST /participant/event", h.call(h.send(h.chat.SendEvent)))
 	mux.HandleFunc("POST /participant/transcript", h.call(h.getTranscript))
 	mux.HandleFunc("POST /participant/disconnect", h.call(h.disconnect))
 	mux.HandleFunc("/participant/", h.call(h.unsupported))
@@ -191,36 +191,24 @@ type sendOutput struct {
 	AbsoluteTime string
 }
 
-func (h *Handler) sendMessage(ctx context.Context, _ *http.Request, token string, body []byte) (any, error) {
-	sess, err := h.session(ctx, token)
-	if err != nil {
-		return nil, err
+// send serves SendMessage and SendEvent (send is the chat service's
+// method), which share their wire shapes.
+func (h *Handler) send(send func(ctx context.Context, sess chat.Session, contentType, content, clientToken string) (chat.Sent, error)) operation {
+	return func(ctx context.Context, _ *http.Request, token string, body []byte) (any, error) {
+		sess, err := h.session(ctx, token)
+		if err != nil {
+			return nil, err
+		}
+		var in sendInput
+		if err := awsapi.Decode(body, &in, "ValidationException"); err != nil {
+			return nil, err
+		}
+		sent, err := send(ctx, sess, in.ContentType, in.Content, in.ClientToken)
+		if err != nil {
+			return nil, err
+		}
+		return sendOutput{ID: sent.ID, AbsoluteTime: chat.FormatTime(sent.AbsoluteTime)}, nil
 	}
-	var in sendInput
-	if err := awsapi.Decode(body, &in, "ValidationException"); err != nil {
-		return nil, err
-	}
-	sent, err := h.chat.SendMessage(ctx, sess, in.ContentType, in.Content, in.ClientToken)
-	if err != nil {
-		return nil, err
-	}
-	return sendOutput{ID: sent.ID, AbsoluteTime: chat.FormatTime(sent.AbsoluteTime)}, nil
-}
-
-func (h *Handler) sendEvent(ctx context.Context, _ *http.Request, token string, body []byte) (any, error) {
-	sess, err := h.session(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	var in sendInput
-	if err := awsapi.Decode(body, &in, "ValidationException"); err != nil {
-		return nil, err
-	}
-	sent, err := h.chat.SendEvent(ctx, sess, in.ContentType, in.Content, in.ClientToken)
-	if err != nil {
-		return nil, err
-	}
-	return sendOutput{ID: sent.ID, AbsoluteTime: chat.FormatTime(sent.AbsoluteTime)}, nil
 }
 
 type transcriptInput struct {
