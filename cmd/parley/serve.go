@@ -17,7 +17,9 @@ import (
 	"github.com/parley-chat/parley/internal/api/participant"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/bootstrap"
+	"github.com/parley-chat/parley/internal/bus"
 	"github.com/parley-chat/parley/internal/bus/local"
+	busnats "github.com/parley-chat/parley/internal/bus/nats"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/store"
@@ -47,6 +49,15 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "parley.db"))
 }
 
+// openBus opens the configured bus driver: in-process, or NATS for a
+// cluster of nodes.
+func openBus(ctx context.Context, cfg config.Config, log *slog.Logger) (bus.Bus, error) {
+	if cfg.NATS() {
+		return busnats.Open(ctx, cfg.Bus, log)
+	}
+	return local.New(), nil
+}
+
 func migrate(ctx context.Context, args []string) error {
 	cfg, err := config.Load(args, os.Getenv, os.Stderr)
 	if err != nil {
@@ -65,12 +76,20 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(cfg.LogLevel)
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
 
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	b, err := openBus(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close() // after the gateway and the server have stopped
 	if _, err := bootstrap.Ensure(ctx, st, cfg.DataDir, cfg.Region, time.Now(), log); err != nil {
 		return err
 	}
@@ -84,8 +103,6 @@ func serve(ctx context.Context, args []string) error {
 		publicURL = config.DerivePublicURL(ln.Addr().String())
 	}
 
-	b := local.New()
-	defer b.Close()
 	chatSvc := chat.New(st, b, chat.Config{Logger: log})
 	hostname, _ := os.Hostname()
 	sched := timer.New(st, fmt.Sprintf("%s/%d", hostname, os.Getpid()), time.Now, log)
@@ -117,7 +134,7 @@ func serve(ctx context.Context, args []string) error {
 	})
 	g.Go(func() error { return sched.Run(gctx) })
 	g.Go(func() error { return sweep(gctx, chatSvc, log) })
-	log.Info("parley is ready", "addr", ln.Addr().String(), "public_url", publicURL, "db", dbKind(cfg), "region", cfg.Region)
+	log.Info("parley is ready", "addr", ln.Addr().String(), "public_url", publicURL, "db", dbKind(cfg), "bus", busKind(cfg), "region", cfg.Region)
 
 	g.Go(func() error {
 		<-gctx.Done()
@@ -148,6 +165,13 @@ func sweep(ctx context.Context, svc *chat.Service, log *slog.Logger) error {
 			}
 		}
 	}
+}
+
+func busKind(cfg config.Config) string {
+	if cfg.NATS() {
+		return "nats"
+	}
+	return "local"
 }
 
 func dbKind(cfg config.Config) string {

@@ -21,6 +21,10 @@ type Config struct {
 	DataDir string
 	// DB is "sqlite" or a postgres:// URL.
 	DB string
+	// Bus is "local" (in-process, one node) or the nats:// URL of the NATS
+	// server or cluster that carries live events between nodes; several
+	// URLs may be given separated by commas.
+	Bus string
 	// Region is the AWS region name Parley answers as.
 	Region string
 	// PublicURL is the externally visible base URL; empty means derive it
@@ -33,6 +37,21 @@ type Config struct {
 // Postgres reports whether DB names a PostgreSQL database.
 func (c Config) Postgres() bool {
 	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// NATS reports whether Bus names a NATS server rather than the in-process
+// bus.
+func (c Config) NATS() bool { return c.Bus != "" && c.Bus != "local" }
+
+// Warnings returns advice about a valid but doubtful configuration, for
+// the caller to log at start.
+func (c Config) Warnings() []string {
+	var w []string
+	if c.Postgres() && !c.NATS() {
+		w = append(w, "--db is PostgreSQL but --bus is local: fine for one node, but with several nodes "+
+			"a websocket only hears messages sent through its own node; set --bus to a nats:// URL")
+	}
+	return w
 }
 
 // Load parses args (without the program and sub-command names) and the
@@ -50,6 +69,7 @@ func Load(args []string, getenv func(string) string, errOut io.Writer) (Config, 
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address host:port (PARLEY_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "data directory: SQLite database, bootstrap.json (PARLEY_DATA_DIR)")
 	fs.StringVar(&c.DB, "db", env("DB", "sqlite"), `"sqlite" or a postgres:// URL (PARLEY_DB)`)
+	fs.StringVar(&c.Bus, "bus", env("BUS", "local"), `"local" or a nats:// URL (comma-separated for a cluster) carrying live events between nodes (PARLEY_BUS)`)
 	fs.StringVar(&c.Region, "region", env("REGION", "us-east-1"), "AWS region name to answer as (PARLEY_REGION)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "externally visible base URL, e.g. https://chat.example.com (PARLEY_PUBLIC_URL); default derived from --addr")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
@@ -73,6 +93,9 @@ func (c Config) validate() error {
 	if c.DB != "sqlite" && !c.Postgres() {
 		errs = append(errs, fmt.Errorf(`--db %q: want "sqlite" or a postgres:// URL`, c.DB))
 	}
+	if err := validBus(c.Bus); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Region == "" {
 		errs = append(errs, errors.New("--region must not be empty"))
 	}
@@ -88,6 +111,33 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
 	}
 	return errors.Join(errs...)
+}
+
+// validBus accepts "local" or a comma-separated list of nats:// or tls://
+// URLs with a host. A rejected URL is shown without its password.
+func validBus(v string) error {
+	if v == "local" {
+		return nil
+	}
+	for _, s := range strings.Split(v, ",") {
+		u, err := url.Parse(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf(`--bus: %q is not a URL; want "local" or nats://host:port`, redact(s))
+		}
+		if (u.Scheme != "nats" && u.Scheme != "tls") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return fmt.Errorf(`--bus %q: want "local" or nats://host:port`, u.Redacted())
+		}
+	}
+	return nil
+}
+
+// redact hides what looks like a password in a string that did not parse
+// as a URL.
+func redact(s string) string {
+	if at := strings.LastIndex(s, "@"); at >= 0 {
+		return "…" + s[at:]
+	}
+	return s
 }
 
 // DerivePublicURL returns the public URL for a server listening on addr
