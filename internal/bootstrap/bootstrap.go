@@ -7,6 +7,7 @@ package bootstrap
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -84,7 +85,15 @@ func Ensure(ctx context.Context, st store.Store, dataDir, region string, now tim
 	if err := writeFile(path, res); err != nil {
 		return false, err
 	}
-	if err := st.Write(ctx, func(tx store.Tx) error { return tx.CreateInstance(ni) }); err != nil {
+	err = st.Write(ctx, func(tx store.Tx) error { return tx.CreateInstance(ni) })
+	if errors.Is(err, store.ErrDuplicate) {
+		// Another node bootstrapped the same empty database at the same
+		// moment and won; its credentials are the real ones.
+		os.Remove(path)
+		log.Info("another node bootstrapped this database; not bootstrapping")
+		return false, nil
+	}
+	if err != nil {
 		return false, fmt.Errorf("bootstrap: create instance: %w", err)
 	}
 	log.Info("bootstrapped a new instance; credentials written", "instance_id", res.InstanceID, "credentials", path)

@@ -72,3 +72,46 @@ func TestEnsure(t *testing.T) {
 		t.Fatal("second start rewrote bootstrap.json")
 	}
 }
+
+// Two nodes starting at once on one empty database create one instance
+// between them.
+func TestEnsureConcurrentNodes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dirs := []string{t.TempDir(), t.TempDir(), t.TempDir()}
+	created := make(chan bool, len(dirs))
+	for _, dir := range dirs {
+		go func() {
+			ok, err := bootstrap.Ensure(ctx, st, dir, "us-east-1", time.Now(), log)
+			if err != nil {
+				t.Error(err)
+			}
+			created <- ok
+		}()
+	}
+	n := 0
+	for range dirs {
+		if <-created {
+			n++
+		}
+	}
+	insts, _ := st.ListInstances(ctx)
+	if len(insts) != 1 || n != 1 {
+		t.Fatalf("%d instances, %d nodes say they bootstrapped; want 1 and 1", len(insts), n)
+	}
+	files := 0
+	for _, dir := range dirs {
+		if _, err := os.Stat(filepath.Join(dir, bootstrap.File)); err == nil {
+			files++
+		}
+	}
+	if files != 1 {
+		t.Fatalf("%d bootstrap.json files left, want only the winner's", files)
+	}
+}

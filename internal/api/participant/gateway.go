@@ -165,22 +165,18 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // add registers c with its contact's hub, subscribing to the contact's
 // notices on first use (created), and enforces the per-participant socket
-// quota. It returns nil if the gateway is closing.
+// quota. It returns nil if the gateway is closing or cannot subscribe.
+// The subscription is made outside g.mu: with a network bus it takes a
+// round trip, and no other contact should wait for it.
 func (g *Gateway) add(c *conn, instanceID string) (h *hub, created bool) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if g.closing {
+		g.mu.Unlock()
 		return nil, false
 	}
 	h = g.contacts[c.contactID]
 	if h == nil {
 		h = &hub{contactID: c.contactID, conns: map[*conn]struct{}{}}
-		sub, err := g.bus.Subscribe(chat.Subject(instanceID, c.contactID), func(data []byte) { g.deliver(c.contactID, data) })
-		if err != nil {
-			g.log.Error("subscribe to contact", "contact_id", c.contactID, "err", err)
-			return nil, false
-		}
-		h.sub = sub
 		g.contacts[c.contactID] = h
 		created = true
 	}
@@ -199,6 +195,22 @@ func (g *Gateway) add(c *conn, instanceID string) (h *hub, created bool) {
 	}
 	h.conns[c] = struct{}{}
 	g.wg.Add(1) // under g.mu with closing false: never races Shutdown's Wait
+	g.mu.Unlock()
+
+	if created {
+		// c stays in the hub until its handler returns, so the hub lives
+		// at least until this subscription is stored.
+		sub, err := g.bus.Subscribe(chat.Subject(instanceID, c.contactID), func(data []byte) { g.deliver(c.contactID, data) })
+		if err != nil {
+			g.log.Error("subscribe to contact", "contact_id", c.contactID, "err", err)
+			g.remove(c)
+			g.wg.Done()
+			return nil, false
+		}
+		g.mu.Lock()
+		h.sub = sub
+		g.mu.Unlock()
+	}
 	return h, created
 }
 
@@ -217,18 +229,24 @@ func (g *Gateway) prime(ctx context.Context, h *hub, sess chat.Session) {
 
 func (g *Gateway) remove(c *conn) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	h := g.contacts[c.contactID]
 	if h == nil {
+		g.mu.Unlock()
 		return
 	}
 	delete(h.conns, c)
-	if len(h.conns) == 0 {
-		h.sub.Unsubscribe()
-		if h.order.gap != nil {
-			h.order.gap.Stop()
-		}
-		delete(g.contacts, c.contactID)
+	if len(h.conns) > 0 {
+		g.mu.Unlock()
+		return
+	}
+	delete(g.contacts, c.contactID)
+	if h.order.gap != nil {
+		h.order.gap.Stop()
+	}
+	sub := h.sub
+	g.mu.Unlock()
+	if sub != nil {
+		sub.Unsubscribe() // outside g.mu: the bus may be delivering to us
 	}
 }
 

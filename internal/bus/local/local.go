@@ -33,13 +33,20 @@ type subscription struct {
 }
 
 // Publish delivers data to the subject's subscribers before returning.
+// Handlers run without the bus's lock held, so a handler may subscribe or
+// unsubscribe (and take its own locks) freely.
 func (b *Bus) Publish(_ context.Context, subject string, data []byte) error {
 	b.mu.RLock()
-	defer b.mu.RUnlock()
 	if b.closed {
+		b.mu.RUnlock()
 		return ErrClosed
 	}
+	subs := make([]*subscription, 0, len(b.subs[subject]))
 	for s := range b.subs[subject] {
+		subs = append(subs, s)
+	}
+	b.mu.RUnlock()
+	for _, s := range subs {
 		s.fn(data)
 	}
 	return nil
