@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"time"
@@ -134,6 +135,9 @@ func serve(ctx context.Context, args []string) error {
 	})
 	g.Go(func() error { return sched.Run(gctx) })
 	g.Go(func() error { return sweep(gctx, chatSvc, log) })
+	if cfg.DebugAddr != "" {
+		g.Go(func() error { return serveDebug(gctx, cfg.DebugAddr, log) })
+	}
 	log.Info("parley is ready", "addr", ln.Addr().String(), "public_url", publicURL, "db", dbKind(cfg), "bus", busKind(cfg), "region", cfg.Region)
 
 	g.Go(func() error {
@@ -179,4 +183,25 @@ func dbKind(cfg config.Config) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// serveDebug serves Go's profiling endpoints on a private address until
+// ctx ends.
+func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	log.Info("serving profiles", "debug_addr", addr)
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("debug server: %w", err)
+	}
+	return nil
 }

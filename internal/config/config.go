@@ -32,6 +32,9 @@ type Config struct {
 	PublicURL string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// DebugAddr, when set, serves Go's profiling endpoints
+	// (/debug/pprof/) on this separate address; keep it private.
+	DebugAddr string
 }
 
 // Postgres reports whether DB names a PostgreSQL database.
@@ -73,6 +76,7 @@ func Load(args []string, getenv func(string) string, errOut io.Writer) (Config, 
 	fs.StringVar(&c.Region, "region", env("REGION", "us-east-1"), "AWS region name to answer as (PARLEY_REGION)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "externally visible base URL, e.g. https://chat.example.com (PARLEY_PUBLIC_URL); default derived from --addr")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", env("DEBUG_ADDR", ""), "if set, serve /debug/pprof/ on this private host:port (PARLEY_DEBUG_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -86,6 +90,11 @@ func (c Config) validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port", c.Addr))
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--debug-addr %q: want host:port", c.DebugAddr))
+		}
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))
