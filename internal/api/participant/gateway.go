@@ -63,73 +63,10 @@ func NewGateway(svc *chat.Service, b bus.Bus, log *slog.Logger) *Gateway {
 	return &Gateway{chat: svc, bus: b, log: log, contacts: map[string]*hub{}}
 }
 
-// conn is one websocket. Frames go through send to a single writer
-// goroutine; a nil frame asks the writer to close the socket normally.
-type conn struct {
-	ws            *websocket.Conn
-	contactID     string
-	participantID string
-	opened        time.Time
-	send          chan []byte
-	cancel        context.CancelFunc
-
-	mu         sync.Mutex
-	subscribed bool
-	pending    [][]byte // frames that arrived before the subscribe
-	closed     bool
-}
-
-// deliver queues a chat item frame: held until the socket subscribes,
-// then handed to the writer.
-func (c *conn) deliver(frame []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.subscribed {
-		if len(c.pending) < sendQueue {
-			c.pending = append(c.pending, frame)
-		}
-		return
-	}
-	c.enqueueLocked(frame)
-}
-
-// enqueue hands a control frame (or nil, to close) to the writer.
-func (c *conn) enqueue(frame []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.enqueueLocked(frame)
-}
-
-// enqueueLocked hands a frame to the writer without blocking; a socket
-// that cannot keep up is closed. c.mu must be held.
-func (c *conn) enqueueLocked(frame []byte) {
-	if c.closed {
-		return
-	}
-	select {
-	case c.send <- frame:
-	default:
-		c.closed = true
-		c.cancel() // slow consumer: drop it, it will reconnect and catch up
-	}
-}
-
-// subscribe acknowledges the subscription and releases pending frames
-// after the acknowledgement, in order, before any newer item.
-func (c *conn) subscribe() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.enqueueLocked(frameSubscribed)
-	if !c.subscribed {
-		c.subscribed = true
-		for _, f := range c.pending {
-			c.enqueueLocked(f)
-		}
-		c.pending = nil
-	}
-}
-
-// ServeHTTP upgrades an authenticated request to a chat websocket.
+// ServeHTTP upgrades an authenticated request to a chat websocket. The
+// socket is then served by its own reader goroutine and the handler
+// returns, so the request and the HTTP server's deep stack are not kept
+// for the socket's lifetime.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess, err := g.chat.Authenticate(r.Context(), r.URL.Query().Get("token"), store.TokenWebsocket)
 	if err != nil {
@@ -144,23 +81,20 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the client
 	}
 	ws.SetReadLimit(maxClientFrame)
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &conn{ws: ws, contactID: sess.ContactID, participantID: sess.ParticipantID, opened: time.Now(), send: make(chan []byte, sendQueue), cancel: cancel}
+	c := &conn{ws: ws, contactID: sess.ContactID, participantID: sess.ParticipantID, opened: time.Now()}
 	h, created := g.add(c, sess.InstanceID)
 	if h == nil {
-		cancel()
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
-	defer g.remove(c)
 	if created {
 		g.prime(r.Context(), h, sess)
 	}
 	go func() {
 		defer g.wg.Done()
-		g.write(ctx, c)
+		defer g.remove(c)
+		c.read()
 	}()
-	g.read(ctx, c)
 }
 
 // add registers c with its contact's hub, subscribing to the contact's
@@ -302,73 +236,8 @@ func (g *Gateway) release(h *hub, out []outgoing) {
 	}
 }
 
-// read handles the client's frames: subscribe, heartbeat and ping.
-func (g *Gateway) read(ctx context.Context, c *conn) {
-	defer c.cancel()
-	timer := time.AfterFunc(subscribeWithin, func() {
-		c.mu.Lock()
-		sub := c.subscribed
-		c.mu.Unlock()
-		if !sub {
-			c.ws.Close(websocket.StatusPolicyViolation, "no subscription")
-		}
-	})
-	defer timer.Stop()
-	for {
-		typ, data, err := c.ws.Read(ctx)
-		if err != nil {
-			return
-		}
-		if typ != websocket.MessageText || len(data) == 0 {
-			continue
-		}
-		var f struct {
-			Topic string `json:"topic"`
-		}
-		if json.Unmarshal(data, &f) != nil {
-			c.enqueue([]byte(`{"message":"frame is not valid JSON"}`))
-			continue
-		}
-		switch f.Topic {
-		case "aws/subscribe":
-			c.subscribe()
-		case "aws/heartbeat":
-			c.enqueue(frameHeartbeat)
-		case "aws/ping":
-			c.enqueue(framePing)
-		case "aws/unsubscribe":
-			c.enqueue([]byte(`{"topic":"aws/unsubscribe","content":{"status":"success"}}`))
-		default:
-			c.enqueue([]byte(`{"message":"unknown topic"}`))
-		}
-	}
-}
-
-// write is the socket's only writer.
-func (g *Gateway) write(ctx context.Context, c *conn) {
-	defer c.cancel()
-	for {
-		select {
-		case <-ctx.Done():
-			c.ws.Close(websocket.StatusTryAgainLater, "closing")
-			return
-		case frame := <-c.send:
-			if frame == nil {
-				c.ws.Close(websocket.StatusNormalClosure, "")
-				return
-			}
-			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, frame)
-			cancel()
-			if err != nil {
-				return
-			}
-		}
-	}
-}
-
 // Shutdown closes every socket with "going away" and waits for their
-// writers, or until ctx ends.
+// readers to finish, or until ctx ends.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
 	g.closing = true
