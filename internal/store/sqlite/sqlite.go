@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -79,7 +78,6 @@ func (o Options) withDefaults() (Options, error) {
 // concurrent use.
 type Store struct {
 	opts Options
-	path string // absolute path of the database file
 
 	// writeDB holds exactly one connection, owned by the writer goroutine
 	// once Open returns.
@@ -88,13 +86,6 @@ type Store struct {
 
 	readDB *sql.DB
 	rd     *readStmts
-
-	// ckptDB holds the connection that checkpoints the WAL into the
-	// database file, so the writer never pauses to do it (see
-	// checkpointLoop).
-	ckptDB   *sql.DB
-	ckptStop chan struct{}
-	ckptDone chan struct{}
 
 	// mu guards closed against Write calls that are enqueueing, so Close
 	// can close the queue without racing a send.
@@ -134,7 +125,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite: create directory: %w", err)
 	}
 
-	s := &Store{opts: opts, path: abs, done: make(chan struct{})}
+	s := &Store{opts: opts, done: make(chan struct{})}
 	s.writeDB, err = sql.Open("sqlite", dsn(abs, opts, false))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -179,56 +170,11 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 
-	s.ckptDB, err = sql.Open("sqlite", dsn(abs, opts, false))
-	if err != nil {
-		s.readDB.Close()
-		s.w.close()
-		s.writeDB.Close()
-		return nil, fmt.Errorf("open sqlite: %w", err)
-	}
-	s.ckptDB.SetMaxOpenConns(1)
-	s.ckptStop, s.ckptDone = make(chan struct{}), make(chan struct{})
-
 	go func() {
 		defer close(s.done)
 		s.w.run()
 	}()
-	go s.checkpointLoop()
 	return s, nil
-}
-
-// Checkpointing. The writer's connection has automatic checkpoints off: a
-// checkpoint copies the WAL into the database file and syncs it, and done
-// by the writer it stalls every queued Write. Instead a separate
-// connection runs a PASSIVE checkpoint (which never blocks the writer or
-// readers) every checkpointEvery, and a TRUNCATE checkpoint, which waits
-// for the writer briefly, only if the WAL still grew past walLimit.
-const (
-	checkpointEvery = 500 * time.Millisecond
-	walLimit        = 256 << 20
-)
-
-func (s *Store) walPath() string { return s.path + "-wal" }
-
-func (s *Store) checkpointLoop() {
-	defer close(s.ckptDone)
-	t := time.NewTicker(checkpointEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.ckptStop:
-			return
-		case <-t.C:
-		}
-		var busy, logPages, done int
-		mode := "PASSIVE"
-		if fi, err := os.Stat(s.walPath()); err == nil && fi.Size() > walLimit {
-			mode = "TRUNCATE"
-		}
-		// Errors are not fatal: the next tick tries again, and the WAL
-		// stays readable whatever happens here.
-		_ = s.ckptDB.QueryRow("PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logPages, &done)
-	}
 }
 
 // dsn builds the connection string. The path goes through a file: URI so
@@ -247,7 +193,6 @@ func dsn(abs string, opts Options, readOnly bool) string {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous("+opts.Synchronous+")")
 		q.Add("_pragma", "temp_store(MEMORY)")
-		q.Add("_pragma", "wal_autocheckpoint(0)") // see checkpointLoop
 	}
 	return u.String() + "?" + q.Encode()
 }
@@ -278,9 +223,7 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		<-s.done
 
-		close(s.ckptStop)
-		<-s.ckptDone
-		errs := []error{s.rd.close(), s.readDB.Close(), s.w.close(), s.writeDB.Close(), s.ckptDB.Close()}
+		errs := []error{s.rd.close(), s.readDB.Close(), s.w.close(), s.writeDB.Close()}
 		if err := errors.Join(errs...); err != nil {
 			s.closeErr = fmt.Errorf("close sqlite: %w", err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -292,42 +291,5 @@ func TestWriteAfterClose(t *testing.T) {
 	}
 	if err := s.Write(t.Context(), func(store.Tx) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Errorf("Write after Close: got %v, want ErrClosed", err)
-	}
-}
-
-// The writer never checkpoints; the background checkpointer copies the WAL
-// into the database file. Without it the file would stay small, all data
-// sitting in the ever-growing WAL.
-func TestCheckpointerCopiesTheWAL(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "ckpt.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	size := func() int64 {
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fi.Size()
-	}
-	before := size()
-	for i := range 40 {
-		err := s.Write(ctx, func(tx store.Tx) error {
-			return tx.PutIdempotent("ckpt", fmt.Sprint(i), make([]byte, 100_000), time.Now().Add(time.Hour))
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for size() < before+3_000_000 {
-		if time.Now().After(deadline) {
-			t.Fatalf("database file %d bytes after writing 4 MB: the WAL was not checkpointed", size())
-		}
-		time.Sleep(checkpointEvery / 5)
 	}
 }
