@@ -51,10 +51,11 @@ type Config struct {
 
 // Service implements chat contacts on top of a store and a bus.
 type Service struct {
-	store store.Store
-	bus   bus.Bus
-	now   func() time.Time
-	log   *slog.Logger
+	store  store.Store
+	bus    bus.Bus
+	now    func() time.Time
+	log    *slog.Logger
+	tokens tokenCache
 }
 
 // New returns a chat service.
@@ -177,12 +178,7 @@ var errReplay = errors.New("chat: idempotent replay")
 func (s *Service) publish(ctx context.Context, c store.Contact, notices ...Notice) {
 	subject := Subject(c.InstanceID, c.ID)
 	for _, n := range notices {
-		data, err := json.Marshal(n)
-		if err != nil {
-			s.log.Error("encode notice", "contact_id", c.ID, "err", err)
-			continue
-		}
-		if err := s.bus.Publish(ctx, subject, data); err != nil {
+		if err := s.bus.Publish(ctx, subject, n.Encode()); err != nil {
 			s.log.Warn("publish notice", "contact_id", c.ID, "err", err)
 		}
 	}

@@ -86,8 +86,10 @@ type recorder struct {
 func (e *env) record(contactID string) *recorder {
 	r := &recorder{}
 	sub, err := e.bus.Subscribe(chat.Subject(e.instance, contactID), func(d []byte) {
-		var n chat.Notice
-		json.Unmarshal(d, &n)
+		n, err := chat.DecodeNotice(d)
+		if err != nil {
+			e.t.Errorf("DecodeNotice: %v", err)
+		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.notices = append(r.notices, n)
@@ -359,6 +361,12 @@ func TestMessagesEventsAndReceipts(t *testing.T) {
 			t.Fatal("chat.ended notice does not close the sockets")
 		}
 		_, err = e.svc.SendMessage(ctx, cust.sess, chat.TypeTextPlain, "hello?", "")
+		wantCode(t, err, chat.CodeAccessDenied)
+		// The tokens may still sit in this node's lookup cache; every
+		// operation refuses them all the same.
+		_, err = e.svc.GetTranscript(ctx, cust.sess, chat.TranscriptInput{})
+		wantCode(t, err, chat.CodeAccessDenied)
+		_, err = e.svc.SendEvent(ctx, cust.sess, chat.EventTyping, "", "")
 		wantCode(t, err, chat.CodeAccessDenied)
 		_, err = e.svc.CreateConnection(ctx, cust.token, []string{chat.ConnCredentials})
 		wantCode(t, err, chat.CodeAccessDenied)

@@ -1,7 +1,10 @@
 package chat
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/parley-chat/parley/internal/store"
@@ -71,21 +74,58 @@ type Receipt struct {
 }
 
 // Notice is what the bus carries for a contact: an item to deliver, then
-// optionally sockets to close.
+// optionally sockets to close. Encode and DecodeNotice give its bytes.
 type Notice struct {
 	// Item is the wire item (JSON object) to deliver to every subscribed
 	// socket of the contact, or nil.
-	Item json.RawMessage `json:"item,omitempty"`
+	Item json.RawMessage
 	// Seq is the stored item's sequence number (0 for live-only items
 	// such as typing): receivers use it to deliver items in the order
 	// they were committed, whatever order the notices arrive in.
-	Seq int64 `json:"seq,omitempty"`
+	Seq int64
 	// CloseParticipant closes the sockets of this participant after the
 	// item is delivered (they left).
-	CloseParticipant string `json:"closeParticipant,omitempty"`
+	CloseParticipant string
 	// Ended closes every socket of the contact after the item (the chat
 	// ended).
-	Ended bool `json:"ended,omitempty"`
+	Ended bool
+}
+
+// Encode renders the notice for the bus: a one-line JSON header, a
+// newline, then the item's JSON as is. Receivers get the item bytes
+// without decoding and re-encoding them (json.Marshal would re-scan a
+// RawMessage, and the gateway needs the raw bytes anyway).
+func (n Notice) Encode() []byte {
+	h := noticeHeader{Seq: n.Seq, CloseParticipant: n.CloseParticipant, Ended: n.Ended}
+	head, _ := json.Marshal(h) // only ints, strings and bools
+	out := make([]byte, 0, len(head)+1+len(n.Item))
+	out = append(out, head...)
+	out = append(out, '\n')
+	return append(out, n.Item...)
+}
+
+// DecodeNotice parses what Encode produced. The returned Item aliases
+// data.
+func DecodeNotice(data []byte) (Notice, error) {
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		return Notice{}, errors.New("notice: no header")
+	}
+	var h noticeHeader
+	if err := json.Unmarshal(data[:i], &h); err != nil {
+		return Notice{}, fmt.Errorf("notice header: %w", err)
+	}
+	n := Notice{Seq: h.Seq, CloseParticipant: h.CloseParticipant, Ended: h.Ended}
+	if item := data[i+1:]; len(item) > 0 {
+		n.Item = item
+	}
+	return n, nil
+}
+
+type noticeHeader struct {
+	Seq              int64  `json:"s,omitempty"`
+	CloseParticipant string `json:"c,omitempty"`
+	Ended            bool   `json:"e,omitempty"`
 }
 
 // wireItem converts a stored item to the wire shape for the contact it

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,16 +28,64 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (Session
 	if token == "" {
 		return Session{}, errAccessDenied
 	}
-	t, err := s.store.LookupToken(ctx, hashToken(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return Session{}, errAccessDenied
-	} else if err != nil {
-		return Session{}, fmt.Errorf("look up token: %w", err)
+	hash := hashToken(token)
+	t, ok := s.tokens.get(hash, s.now())
+	if !ok {
+		var err error
+		t, err = s.store.LookupToken(ctx, hash)
+		if errors.Is(err, store.ErrNotFound) {
+			return Session{}, errAccessDenied
+		} else if err != nil {
+			return Session{}, fmt.Errorf("look up token: %w", err)
+		}
+		if t.Kind != store.TokenWebsocket { // used once, not worth keeping
+			s.tokens.put(hash, t, s.now())
+		}
 	}
 	if t.Kind != kind || !s.now().Before(t.ExpiresAt) {
 		return Session{}, errAccessDenied
 	}
 	return Session{InstanceID: t.InstanceID, ContactID: t.ContactID, ParticipantID: t.ParticipantID}, nil
+}
+
+// tokenCache keeps recent token lookups of this node for a short while,
+// sparing the store a read on every participant call. It is safe because
+// a token only names who is calling: every operation re-checks, in its
+// transaction or with its reads, that the contact is active and the
+// participant present, so a token revoked by leaving or ending the chat is
+// refused even while it is cached. Expiry is checked on every use.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]cachedToken
+}
+
+type cachedToken struct {
+	token store.Token
+	until time.Time
+}
+
+const (
+	tokenCacheTTL = 30 * time.Second
+	tokenCacheMax = 100_000
+)
+
+func (c *tokenCache) get(hash []byte, now time.Time) (store.Token, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[string(hash)]
+	if !ok || !now.Before(e.until) {
+		return store.Token{}, false
+	}
+	return e.token, true
+}
+
+func (c *tokenCache) put(hash []byte, t store.Token, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= tokenCacheMax {
+		c.m = make(map[string]cachedToken) // crude but bounded: start over
+	}
+	c.m[string(hash)] = cachedToken{token: t, until: now.Add(tokenCacheTTL)}
 }
 
 // lockSession locks the session's contact and loads its participant, and

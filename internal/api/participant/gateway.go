@@ -187,8 +187,8 @@ func (g *Gateway) remove(c *conn) {
 // deliver fans one notice out to the contact's sockets, in sequence
 // order. It runs on the bus's delivery goroutine, so it only enqueues.
 func (g *Gateway) deliver(contactID string, data []byte) {
-	var n chat.Notice
-	if err := json.Unmarshal(data, &n); err != nil {
+	n, err := chat.DecodeNotice(data)
+	if err != nil {
 		g.log.Error("decode notice", "contact_id", contactID, "err", err)
 		return
 	}
