@@ -87,7 +87,6 @@ const (
 	CodeNotFound                         // a referenced resource does not exist
 	CodeContactNotFound                  // the contact does not exist or is not active
 	CodeAccessDenied                     // the token is missing, invalid, expired or revoked
-	CodeConflict                         // the request conflicts with the current state
 	CodeQuotaExceeded                    // a per-contact quota is used up
 )
 

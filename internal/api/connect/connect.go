@@ -121,8 +121,6 @@ func (h *Handler) mapError(err error) *awsapi.Error {
 		return awsapi.Errorf("ContactNotFoundException", 410, "%s", ce.Message)
 	case chat.CodeAccessDenied:
 		return awsapi.Errorf("AccessDeniedException", 403, "%s", ce.Message)
-	case chat.CodeConflict:
-		return awsapi.Errorf("ConflictException", 409, "%s", ce.Message)
 	case chat.CodeQuotaExceeded:
 		return awsapi.Errorf("ServiceQuotaExceededException", 402, "%s", ce.Message)
 	}

@@ -126,8 +126,6 @@ func (h *Handler) mapError(err error) *awsapi.Error {
 		e := awsapi.Errorf("ResourceNotFoundException", 404, "%s", ce.Message)
 		e.Fields = map[string]string{"ResourceType": ce.ResourceType, "ResourceId": ce.ResourceID}
 		return e
-	case chat.CodeConflict:
-		return awsapi.Errorf("ConflictException", 409, "%s", ce.Message)
 	case chat.CodeQuotaExceeded:
 		return awsapi.Errorf("ServiceQuotaExceededException", 402, "%s", ce.Message)
 	}

@@ -28,7 +28,7 @@ func Run(t *testing.T, newBus func(t *testing.T) bus.Bus) {
 			}
 			t.Cleanup(func() { sub.Unsubscribe() })
 		}
-		waitReady(t, b, subject)
+		waitReady(t, b)
 		if err := b.Publish(context.Background(), subject, []byte("hello")); err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
@@ -48,7 +48,7 @@ func Run(t *testing.T, newBus func(t *testing.T) bus.Bus) {
 			t.Fatalf("Subscribe: %v", err)
 		}
 		defer sub.Unsubscribe()
-		waitReady(t, b, subject+".a")
+		waitReady(t, b)
 		b.Publish(context.Background(), subject+".b", []byte("wrong"))
 		b.Publish(context.Background(), subject+".a", []byte("right"))
 		if m := receive(t, ch); m != "right" {
@@ -75,7 +75,7 @@ func Run(t *testing.T, newBus func(t *testing.T) bus.Bus) {
 		ch := make(chan string, 1)
 		sub2, _ := b.Subscribe(subject, func(d []byte) { ch <- string(d) })
 		defer sub2.Unsubscribe()
-		waitReady(t, b, subject)
+		waitReady(t, b)
 		b.Publish(context.Background(), subject, []byte("x"))
 		receive(t, ch)
 		mu.Lock()
@@ -94,7 +94,7 @@ func Run(t *testing.T, newBus func(t *testing.T) bus.Bus) {
 			t.Fatalf("Subscribe: %v", err)
 		}
 		defer sub.Unsubscribe()
-		waitReady(t, b, subject)
+		waitReady(t, b)
 		for i := range 100 {
 			b.Publish(context.Background(), subject, []byte{byte(i)})
 		}
@@ -112,7 +112,7 @@ type Flusher interface {
 	Flush(ctx context.Context) error
 }
 
-func waitReady(t *testing.T, b bus.Bus, _ string) {
+func waitReady(t *testing.T, b bus.Bus) {
 	t.Helper()
 	if f, ok := b.(Flusher); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
