@@ -11,10 +11,21 @@ import (
 )
 
 // Every message acknowledged before a SIGKILL is in the transcript after
-// the restart, and the chat's tokens still work.
+// the restart, and the chat's tokens still work, on both stores.
 func TestAcknowledgedMessagesSurviveKill(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, Build(t), Options{})
+	t.Run("SQLite", func(t *testing.T) {
+		t.Parallel()
+		ackedSurviveKill(t, Options{})
+	})
+	t.Run("PostgreSQL", func(t *testing.T) {
+		t.Parallel()
+		ackedSurviveKill(t, Options{DB: PostgresDB(t)})
+	})
+}
+
+func ackedSurviveKill(t *testing.T, opts Options) {
+	srv := Start(t, Build(t), opts)
 	c := newAPIClient(t, srv)
 	chat := c.startChat("Ada")
 	conn, err := c.connect(chat.ParticipantToken)
