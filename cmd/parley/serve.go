@@ -118,7 +118,7 @@ func serve(ctx context.Context, args []string) error {
 		fmt.Fprintln(w, "ok")
 	})
 	connect.New(chatSvc, auth.SigV4(st, cfg.Region, time.Now), cfg.Region, log).Register(mux)
-	participant.New(chatSvc, gw, publicURL, log).Register(mux)
+	participant.New(chatSvc, gw, publicURL, cfg.ParticipantRate, log).Register(mux)
 
 	srv := &http.Server{
 		Handler:           mux,

@@ -81,7 +81,7 @@ func startInProcess(tb testing.TB, db string) (endpoint, bootstrapPath string) {
 	gw := participant.NewGateway(svc, b, log)
 	mux := http.NewServeMux()
 	connect.New(svc, auth.SigV4(st, "us-east-1", time.Now), "us-east-1", log).Register(mux)
-	participant.New(svc, gw, config.DerivePublicURL(ln.Addr().String()), log).Register(mux)
+	participant.New(svc, gw, config.DerivePublicURL(ln.Addr().String()), 0, log).Register(mux)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go pprof.Do(ctx, pprof.Labels("side", "server"), func(context.Context) {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	PublicURL string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// ParticipantRate, if positive, limits each participant API bearer
+	// token to that many requests a second per node (0: no limit).
+	ParticipantRate float64
 	// DebugAddr, when set, serves Go's profiling endpoints
 	// (/debug/pprof/) on this separate address; keep it private.
 	DebugAddr string
@@ -76,12 +80,22 @@ func Load(args []string, getenv func(string) string, errOut io.Writer) (Config, 
 	fs.StringVar(&c.Region, "region", env("REGION", "us-east-1"), "AWS region name to answer as (PARLEY_REGION)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "externally visible base URL, e.g. https://chat.example.com (PARLEY_PUBLIC_URL); default derived from --addr")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	fs.Float64Var(&c.ParticipantRate, "participant-rate", 0, "requests a second allowed per participant API token on each node, bursts of twice that; 0 = no limit (PARLEY_PARTICIPANT_RATE)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", env("DEBUG_ADDR", ""), "if set, serve /debug/pprof/ on this private host:port (PARLEY_DEBUG_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if v := getenv("PARLEY_PARTICIPANT_RATE"); v != "" && !explicit["participant-rate"] {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return Config{}, fmt.Errorf("PARLEY_PARTICIPANT_RATE %q: want a number", v)
+		}
+		c.ParticipantRate = r
 	}
 	return c, c.validate()
 }
@@ -90,6 +104,9 @@ func (c Config) validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port", c.Addr))
+	}
+	if c.ParticipantRate < 0 {
+		errs = append(errs, fmt.Errorf("--participant-rate %v: must not be negative", c.ParticipantRate))
 	}
 	if c.DebugAddr != "" {
 		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {

@@ -36,6 +36,8 @@ func TestLoad(t *testing.T) {
 		{name: "bad db", args: []string{"--db", "mysql://x"}, wantErr: "--db"},
 		{name: "bad public url", args: []string{"--public-url", "ftp://x"}, wantErr: "--public-url"},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "--log-level"},
+		{name: "negative rate", args: []string{"--participant-rate", "-1"}, wantErr: "--participant-rate"},
+		{name: "bad rate variable", env: map[string]string{"PARLEY_PARTICIPANT_RATE": "fast"}, wantErr: "PARLEY_PARTICIPANT_RATE"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected"},
 	}
 	for _, tt := range tests {
@@ -104,6 +106,29 @@ func TestDerivePublicURL(t *testing.T) {
 	} {
 		if got := DerivePublicURL(addr); got != want {
 			t.Errorf("DerivePublicURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
+
+func TestParticipantRate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want float64
+	}{
+		{nil, "", 0},
+		{nil, "7.5", 7.5},
+		{[]string{"--participant-rate", "3"}, "7.5", 3},
+	} {
+		c, err := Load(tc.args, func(k string) string {
+			if k == "PARLEY_PARTICIPANT_RATE" {
+				return tc.env
+			}
+			return ""
+		}, io.Discard)
+		if err != nil || c.ParticipantRate != tc.want {
+			t.Fatalf("Load(%v, env %q): rate %v, %v; want %v", tc.args, tc.env, c.ParticipantRate, err, tc.want)
 		}
 	}
 }

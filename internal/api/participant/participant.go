@@ -20,9 +20,10 @@ import (
 
 // Handler serves the participant API and websocket gateway.
 type Handler struct {
-	chat *chat.Service
-	gw   *Gateway
-	log  *slog.Logger
+	chat     *chat.Service
+	gw       *Gateway
+	log      *slog.Logger
+	throttle *throttle // nil: no rate limit
 	// wsBase is the public base URL of the websocket endpoint, e.g.
 	// "wss://chat.example.com/ws/chat".
 	wsBase string
@@ -33,7 +34,9 @@ const WebsocketPath = "/ws/chat"
 
 // New returns the handler. publicURL is the externally visible base URL
 // (http(s)://host[:port][/prefix]) from which websocket URLs are built.
-func New(svc *chat.Service, gw *Gateway, publicURL string, log *slog.Logger) *Handler {
+// ratePerToken, if positive, limits each bearer token to that many
+// requests a second on this node (bursts of twice that).
+func New(svc *chat.Service, gw *Gateway, publicURL string, ratePerToken float64, log *slog.Logger) *Handler {
 	base := strings.TrimSuffix(publicURL, "/")
 	switch {
 	case strings.HasPrefix(base, "https://"):
@@ -41,7 +44,7 @@ func New(svc *chat.Service, gw *Gateway, publicURL string, log *slog.Logger) *Ha
 	case strings.HasPrefix(base, "http://"):
 		base = "ws://" + strings.TrimPrefix(base, "http://")
 	}
-	return &Handler{chat: svc, gw: gw, log: log, wsBase: base + WebsocketPath}
+	return &Handler{chat: svc, gw: gw, log: log, wsBase: base + WebsocketPath, throttle: newThrottle(ratePerToken)}
 }
 
 // Register adds the participant routes to mux.
@@ -95,7 +98,12 @@ func (h *Handler) call(op operation) http.HandlerFunc {
 			awsapi.WriteError(w, aerr)
 			return
 		}
-		out, err := op(r.Context(), r, r.Header.Get("X-Amz-Bearer"), body)
+		token := r.Header.Get("X-Amz-Bearer")
+		if h.throttle != nil && token != "" && !h.throttle.allow(token) {
+			awsapi.WriteError(w, awsapi.Errorf("ThrottlingException", http.StatusTooManyRequests, "Rate exceeded"))
+			return
+		}
+		out, err := op(r.Context(), r, token, body)
 		if err != nil {
 			awsapi.WriteError(w, h.mapError(err))
 			return

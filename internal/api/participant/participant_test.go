@@ -2,6 +2,7 @@ package participant_test
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"encoding/json"
 	"io"
@@ -32,6 +33,11 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	t.Helper()
+	return newServerWithRate(t, 0)
+}
+
+func newServerWithRate(t *testing.T, ratePerToken float64) *server {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
@@ -58,7 +64,7 @@ func newServer(t *testing.T) *server {
 	ts := httptest.NewUnstartedServer(mux)
 	ts.Start()
 	t.Cleanup(ts.Close)
-	participant.New(svc, gw, ts.URL, log).Register(mux)
+	participant.New(svc, gw, ts.URL, ratePerToken, log).Register(mux)
 	return &server{t: t, url: ts.URL, svc: svc, gw: gw, instance: "i1"}
 }
 
@@ -332,5 +338,24 @@ func TestShutdownClosesSocketsGoingAway(t *testing.T) {
 	_, _, err := ws.ws.Read(ctx)
 	if websocket.CloseStatus(err) != websocket.StatusGoingAway {
 		t.Fatalf("on shutdown: %v, want close 1001 going away", err)
+	}
+}
+
+func TestThrottledTokenGetsThrottlingException(t *testing.T) {
+	t.Parallel()
+	s := newServerWithRate(t, 1) // 1/s, bursts of 2
+	cust, bot := s.chatWithBot() // one CreateParticipantConnection per token
+	codes := []int{}
+	var hdr http.Header
+	for range 3 {
+		var code int
+		code, hdr = s.call("/participant/transcript", cust.connectionToken, map[string]any{}, nil)
+		codes = append(codes, code)
+	}
+	if fmt.Sprint(codes) != "[200 200 429]" || hdr.Get("x-amzn-ErrorType") != "ThrottlingException" {
+		t.Fatalf("statuses %v (last %s), want [200 200 429] ThrottlingException", codes, hdr.Get("x-amzn-ErrorType"))
+	}
+	if code, _ := s.call("/participant/transcript", bot.connectionToken, map[string]any{}, nil); code != 200 {
+		t.Fatalf("another token got %d: throttling must be per token", code)
 	}
 }
