@@ -147,7 +147,6 @@ func (s *Service) CreateConnection(ctx context.Context, participantToken string,
 	if err != nil {
 		return Connection{}, err
 	}
-	now := s.clock()
 	var conn Connection
 	var c store.Contact
 	var notices []Notice
@@ -159,6 +158,7 @@ func (s *Service) CreateConnection(ctx context.Context, participantToken string,
 		if err != nil {
 			return err
 		}
+		now := s.clock() // under the contact's lock, like every item time
 		if p.State == store.ParticipantInvited {
 			p.State = store.ParticipantConnected
 			p.ConnectedAt = now
@@ -235,7 +235,6 @@ func (s *Service) SendMessage(ctx context.Context, sess Session, contentType, co
 	if len(clientToken) > 500 {
 		return Sent{}, errorf(CodeInvalidParameter, "ClientToken must be at most 500 characters")
 	}
-	now := s.clock()
 	var out Sent
 	var c store.Contact
 	var notices []Notice
@@ -247,6 +246,9 @@ func (s *Service) SendMessage(ctx context.Context, sess Session, contentType, co
 		if err != nil {
 			return err
 		}
+		// Read the clock under the contact's lock, so a contact's item
+		// times never run backwards against its sequence.
+		now := s.clock()
 		out, err = idempotent(tx, now, "SendMessage/"+p.ID, clientToken, func() (Sent, error) {
 			if !slices.Contains(c.SupportedContentTypes, contentType) {
 				return Sent{}, errorf(CodeInvalidParameter, "ContentType %s is not in this chat's SupportedMessagingContentTypes", contentType)
