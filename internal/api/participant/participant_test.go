@@ -1,14 +1,17 @@
 package participant_test
 
 import (
+	"bufio"
 	"bytes"
-	"fmt"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -357,5 +360,51 @@ func TestThrottledTokenGetsThrottlingException(t *testing.T) {
 	}
 	if code, _ := s.call("/participant/transcript", bot.connectionToken, map[string]any{}, nil); code != 200 {
 		t.Fatalf("another token got %d: throttling must be per token", code)
+	}
+}
+
+// A client may send its first frames in the same packet as its upgrade
+// request; the gateway's small-buffer hijack must keep them.
+func TestFramesSentWithTheUpgradeRequest(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	cust, _ := s.chatWithBot()
+	u, err := url.Parse(cust.wsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	payload := []byte(`{"topic":"aws/subscribe","content":{"topics":["aws/chat"]}}`)
+	mask := []byte{1, 2, 3, 4}
+	frame := []byte{0x81, 0x80 | byte(len(payload))}
+	frame = append(frame, mask...)
+	for i, b := range payload {
+		frame = append(frame, b^mask[i%4])
+	}
+	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := conn.Write(append([]byte(req), frame...)); err != nil { // one write: request and frame together
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	head := make([]byte, 2)
+	if _, err := io.ReadFull(br, head); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, head[1]&0x7f)
+	if _, err := io.ReadFull(br, body); err != nil {
+		t.Fatal(err)
+	}
+	if head[0] != 0x81 || !strings.Contains(string(body), `"aws/subscribe"`) || !strings.Contains(string(body), "success") {
+		t.Fatalf("first frame %x %q, want the subscribe acknowledgement", head, body)
 	}
 }
