@@ -22,8 +22,8 @@
 //   - the headers named in SignedHeaders (always including host), lower-cased,
 //     with runs of spaces and tabs collapsed and the ends trimmed;
 //   - the SHA-256 of the body, or the value of X-Amz-Content-Sha256 when the
-//     client sent one (it must then match the body, unless it is
-//     UNSIGNED-PAYLOAD);
+//     client sent one (it must then match the body; UNSIGNED-PAYLOAD is
+//     refused unless Verifier.AllowUnsignedPayload is set);
 //   - the request time (X-Amz-Date, else Date), which must be within
 //     Verifier.MaxSkew (5 minutes by default) of the server clock and on
 //     the same UTC day as the credential scope.

@@ -124,7 +124,9 @@ func TestFixturesVerify(t *testing.T) {
 			if got != f.CanonicalRequest {
 				t.Errorf("canonical request:\ngot:\n%s\nwant (JS signer):\n%s", got, f.CanonicalRequest)
 			}
-			id, err := f.verifier().Verify(r, []byte(f.Body), f.time(t))
+			v := f.verifier()
+			v.AllowUnsignedPayload = r.Header.Get("X-Amz-Content-Sha256") == unsignedPayload // the JS signer's own shape; Parley refuses it by default
+			id, err := v.Verify(r, []byte(f.Body), f.time(t))
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}

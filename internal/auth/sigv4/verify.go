@@ -37,6 +37,11 @@ type Verifier struct {
 	// MaxSkew is how far the request time may be from now, either way.
 	// Zero means DefaultMaxSkew.
 	MaxSkew time.Duration
+	// AllowUnsignedPayload accepts X-Amz-Content-Sha256: UNSIGNED-PAYLOAD,
+	// a body the signature does not cover. Off by default: the Connect
+	// SDKs always sign the payload, and a captured request's body could
+	// otherwise be swapped within the skew window.
+	AllowUnsignedPayload bool
 	// Lookup returns the key for an access key ID, or an error wrapping
 	// ErrUnknownAccessKey if there is none. It is called only for requests
 	// whose header, scope and time are valid. Required.
@@ -138,6 +143,9 @@ func (v *Verifier) Verify(r *http.Request, body []byte, now time.Time) (Identity
 	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared != "" {
 		// The client signed with the hash it declared; it must be the
 		// body's, unless the client opted out of payload signing.
+		if declared == unsignedPayload && !v.AllowUnsignedPayload {
+			return Identity{}, errInvalidSignature("UNSIGNED-PAYLOAD is not accepted: sign the request body.")
+		}
 		if declared != unsignedPayload && !strings.EqualFold(declared, bodyHash) {
 			return Identity{}, errSignatureMismatch()
 		}

@@ -164,7 +164,9 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r, body := signedOverTheWire(t, tc.signer, tc.req)
-			id, err := testVerifier().Verify(r, body, testNow.Add(90*time.Second))
+			v := testVerifier()
+			v.AllowUnsignedPayload = tc.name == "unsigned payload"
+			id, err := v.Verify(r, body, testNow.Add(90*time.Second))
 			if err != nil {
 				t.Fatalf("Verify: %v\nAuthorization: %s", err, r.Header.Get("Authorization"))
 			}
@@ -684,5 +686,19 @@ func TestErrorString(t *testing.T) {
 				t.Errorf("Error(): got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// By default a body the signature does not cover is refused.
+func TestUnsignedPayloadRefusedByDefault(t *testing.T) {
+	t.Parallel()
+	r, body := signedOverTheWire(t, testSigner(), clientRequest{
+		method: "POST", url: "http://parley.test/contact/stop", body: `{"ContactId":"c-1"}`,
+		headers: http.Header{"X-Amz-Content-Sha256": {"UNSIGNED-PAYLOAD"}},
+	})
+	_, err := testVerifier().Verify(r, body, testNow)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeInvalidSignature || e.Status != 403 {
+		t.Fatalf("Verify(UNSIGNED-PAYLOAD) = %v, want InvalidSignatureException 403", err)
 	}
 }
