@@ -104,7 +104,7 @@ func serve(ctx context.Context, args []string) error {
 		publicURL = config.DerivePublicURL(ln.Addr().String())
 	}
 
-	chatSvc := chat.New(st, b, chat.Config{Logger: log})
+	chatSvc := chat.New(st, b, chat.Config{Logger: log, MaxActiveChats: cfg.MaxActiveChats})
 	hostname, _ := os.Hostname()
 	sched := timer.New(st, fmt.Sprintf("%s/%d", hostname, os.Getpid()), time.Now, log)
 	for _, kind := range chat.TimerKinds {

@@ -47,20 +47,24 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives operational logs; slog.Default when nil.
 	Logger *slog.Logger
+	// MaxActiveChats caps the active chat contacts of each instance; a
+	// start beyond it fails with CodeLimitExceeded. 0 means no cap.
+	MaxActiveChats int
 }
 
 // Service implements chat contacts on top of a store and a bus.
 type Service struct {
-	store  store.Store
-	bus    bus.Bus
-	now    func() time.Time
-	log    *slog.Logger
-	tokens tokenCache
+	store     store.Store
+	bus       bus.Bus
+	now       func() time.Time
+	log       *slog.Logger
+	maxActive int
+	tokens    tokenCache
 }
 
 // New returns a chat service.
 func New(st store.Store, b bus.Bus, cfg Config) *Service {
-	s := &Service{store: st, bus: b, now: cfg.Now, log: cfg.Logger}
+	s := &Service{store: st, bus: b, now: cfg.Now, log: cfg.Logger, maxActive: cfg.MaxActiveChats}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -88,6 +92,7 @@ const (
 	CodeContactNotFound                  // the contact does not exist or is not active
 	CodeAccessDenied                     // the token is missing, invalid, expired or revoked
 	CodeQuotaExceeded                    // a per-contact quota is used up
+	CodeLimitExceeded                    // an instance limit (active chats) is reached
 )
 
 // Error is a chat error a client caused; anything else is internal.

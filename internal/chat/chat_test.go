@@ -47,6 +47,11 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, chat.Config{})
+}
+
+func newEnvWith(t *testing.T, cfg chat.Config) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
 	if err != nil {
@@ -56,7 +61,8 @@ func newEnv(t *testing.T) *env {
 	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	b := local.New()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := chat.New(st, b, chat.Config{Now: clk.Now, Logger: log})
+	cfg.Now, cfg.Logger = clk.Now, log
+	svc := chat.New(st, b, cfg)
 	e := &env{t: t, svc: svc, st: st, bus: b, clock: clk, instance: "inst-1", flow: "flow-1"}
 	e.sched = timer.New(st, "test", clk.Now, log)
 	for _, k := range chat.TimerKinds {
@@ -592,4 +598,31 @@ func count(xs []string, x string) int {
 		}
 	}
 	return n
+}
+
+// An instance's active chats are capped; ending a chat frees its place, and
+// replaying a start that succeeded still answers at the cap.
+func TestActiveChatCap(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, chat.Config{MaxActiveChats: 2})
+	ctx := context.Background()
+	first, cust := e.start(chat.StartInput{ClientToken: "first"})
+	e.start(chat.StartInput{})
+	_, err := e.svc.StartChat(ctx, e.instance, chat.StartInput{ContactFlowID: e.flow, DisplayName: "C"})
+	wantCode(t, err, chat.CodeLimitExceeded)
+	again, err := e.svc.StartChat(ctx, e.instance, chat.StartInput{ContactFlowID: e.flow, DisplayName: "C", ClientToken: "first"})
+	if err != nil || again.ContactID != first.ContactID {
+		t.Fatalf("replay at the cap: %+v, %v; want the first chat", again, err)
+	}
+	if err := e.svc.Disconnect(ctx, cust.sess, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.StartChat(ctx, e.instance, chat.StartInput{ContactFlowID: e.flow, DisplayName: "C"}); err != nil {
+		t.Fatalf("start after a chat ended: %v", err)
+	}
+	// Chats ended by a timer free their place too.
+	e.advance(chat.CustomerConnectWithin) // the last chat's customer never connected
+	if _, err := e.svc.StartChat(ctx, e.instance, chat.StartInput{ContactFlowID: e.flow, DisplayName: "C"}); err != nil {
+		t.Fatalf("start after a chat expired: %v", err)
+	}
 }

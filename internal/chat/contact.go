@@ -125,6 +125,9 @@ func (s *Service) endContact(tx store.Tx, c *store.Contact, reason, leaverID str
 	if err := tx.UpdateContact(*c); err != nil {
 		return nil, err
 	}
+	if _, err := tx.AddActiveChats(c.InstanceID, -1); err != nil {
+		return nil, err
+	}
 	if err := tx.DeleteContactTimers(c.ID); err != nil {
 		return nil, err
 	}

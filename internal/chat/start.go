@@ -75,6 +75,18 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 		items = items[:0]
 		var err error
 		out, err = idempotent(tx, now, "StartChatContact/"+instanceID, in.ClientToken, func() (StartOutput, error) {
+			active, err := tx.AddActiveChats(instanceID, 1)
+			if err != nil {
+				return StartOutput{}, err
+			}
+			if s.maxActive > 0 && active > s.maxActive {
+				if in.ClientToken != "" { // a replay of a start that succeeded still answers
+					if _, err := tx.GetIdempotent("StartChatContact/"+instanceID, in.ClientToken); err == nil {
+						return StartOutput{}, errReplay
+					}
+				}
+				return StartOutput{}, errorf(CodeLimitExceeded, "The instance has %d active chats, its limit", s.maxActive)
+			}
 			c := store.Contact{
 				ID:                       newID(),
 				InstanceID:               instanceID,

@@ -33,6 +33,8 @@ type Config struct {
 	PublicURL string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// MaxActiveChats caps each instance's active chat contacts (0: no cap).
+	MaxActiveChats int
 	// ParticipantRate, if positive, limits each participant API bearer
 	// token to that many requests a second per node (0: no limit).
 	ParticipantRate float64
@@ -80,6 +82,7 @@ func Load(args []string, getenv func(string) string, errOut io.Writer) (Config, 
 	fs.StringVar(&c.Region, "region", env("REGION", "us-east-1"), "AWS region name to answer as (PARLEY_REGION)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "externally visible base URL, e.g. https://chat.example.com (PARLEY_PUBLIC_URL); default derived from --addr")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
+	fs.IntVar(&c.MaxActiveChats, "max-active-chats", 100000, "active chats allowed per instance; StartChatContact beyond it gets LimitExceededException; 0 = no cap (PARLEY_MAX_ACTIVE_CHATS)")
 	fs.Float64Var(&c.ParticipantRate, "participant-rate", 0, "requests a second allowed per participant API token on each node, bursts of twice that; 0 = no limit (PARLEY_PARTICIPANT_RATE)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", env("DEBUG_ADDR", ""), "if set, serve /debug/pprof/ on this private host:port (PARLEY_DEBUG_ADDR)")
 	if err := fs.Parse(args); err != nil {
@@ -90,6 +93,13 @@ func Load(args []string, getenv func(string) string, errOut io.Writer) (Config, 
 	}
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if v := getenv("PARLEY_MAX_ACTIVE_CHATS"); v != "" && !explicit["max-active-chats"] {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("PARLEY_MAX_ACTIVE_CHATS %q: want a whole number", v)
+		}
+		c.MaxActiveChats = n
+	}
 	if v := getenv("PARLEY_PARTICIPANT_RATE"); v != "" && !explicit["participant-rate"] {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -104,6 +114,9 @@ func (c Config) validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port", c.Addr))
+	}
+	if c.MaxActiveChats < 0 {
+		errs = append(errs, fmt.Errorf("--max-active-chats %d: must not be negative", c.MaxActiveChats))
 	}
 	if c.ParticipantRate < 0 {
 		errs = append(errs, fmt.Errorf("--participant-rate %v: must not be negative", c.ParticipantRate))

@@ -99,6 +99,10 @@ type Tx interface {
 	// HasContinuation reports whether some contact already continues
 	// (PersistentChat) from sourceContactID.
 	HasContinuation(sourceContactID string) (bool, error)
+	// AddActiveChats adds delta to the instance's count of active chat
+	// contacts and returns the new count (ErrNotFound for an unknown
+	// instance). It serialises with every other change of the count.
+	AddActiveChats(instanceID string, delta int) (int, error)
 
 	// InsertParticipant inserts a participant.
 	InsertParticipant(p Participant) error

@@ -123,6 +123,8 @@ func (h *Handler) mapError(err error) *awsapi.Error {
 		return awsapi.Errorf("AccessDeniedException", 403, "%s", ce.Message)
 	case chat.CodeQuotaExceeded:
 		return awsapi.Errorf("ServiceQuotaExceededException", 402, "%s", ce.Message)
+	case chat.CodeLimitExceeded:
+		return awsapi.Errorf("LimitExceededException", http.StatusTooManyRequests, "%s", ce.Message)
 	}
 	return awsapi.Internal(h.log, "InternalServiceException", err)
 }

@@ -30,7 +30,7 @@ type server struct {
 	signer sigv4.Signer
 }
 
-func newServer(t *testing.T) *server {
+func newServer(t *testing.T, maxActiveChats int) *server {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
@@ -53,7 +53,7 @@ func newServer(t *testing.T) *server {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := chat.New(st, local.New(), chat.Config{Logger: log})
+	svc := chat.New(st, local.New(), chat.Config{Logger: log, MaxActiveChats: maxActiveChats})
 	mux := http.NewServeMux()
 	connect.New(svc, auth.SigV4(st, region, time.Now), region, log).Register(mux)
 	ts := httptest.NewServer(mux)
@@ -108,7 +108,7 @@ func chatBody(extra map[string]any) map[string]any {
 
 func TestSigV4(t *testing.T) {
 	t.Parallel()
-	s := newServer(t)
+	s := newServer(t, 0)
 	wrongSecret, unknownKey, wrongRegion, wrongService := s.signer, s.signer, s.signer, s.signer
 	wrongSecret.Credentials.SecretAccessKey = "nope"
 	unknownKey.Credentials.AccessKeyID = "AKNOBODY"
@@ -150,7 +150,7 @@ func TestSigV4(t *testing.T) {
 
 func TestConnectAPI(t *testing.T) {
 	t.Parallel()
-	s := newServer(t)
+	s := newServer(t, 0)
 	ok := s.startChat(chatBody(map[string]any{"Attributes": map[string]string{"topic": "billing"}, "ClientToken": "c1"}))
 	if ok.status != 200 || ok.body["ContactId"] == nil || ok.body["ParticipantToken"] == nil {
 		t.Fatalf("StartChatContact: %d %v", ok.status, ok.body)
@@ -215,5 +215,17 @@ func TestConnectAPI(t *testing.T) {
 	a := s.do(s.signer, time.Now(), "GET", "/contact/attributes/i1/"+contactID, nil)
 	if attrs := a.body["Attributes"].(map[string]any); attrs["topic"] != "billing" || attrs["tier"] != "gold" {
 		t.Fatalf("attributes after merge = %v", attrs)
+	}
+}
+
+func TestActiveChatLimit(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, 1)
+	if r := s.startChat(chatBody(nil)); r.status != 200 {
+		t.Fatalf("first chat: %d %v", r.status, r.body)
+	}
+	r := s.startChat(chatBody(nil))
+	if r.status != 429 || r.errType != "LimitExceededException" {
+		t.Fatalf("chat over the limit: %d %q, want 429 LimitExceededException", r.status, r.errType)
 	}
 }

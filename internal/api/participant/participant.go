@@ -134,7 +134,7 @@ func (h *Handler) mapError(err error) *awsapi.Error {
 		e := awsapi.Errorf("ResourceNotFoundException", 404, "%s", ce.Message)
 		e.Fields = map[string]string{"ResourceType": ce.ResourceType, "ResourceId": ce.ResourceID}
 		return e
-	case chat.CodeQuotaExceeded:
+	case chat.CodeQuotaExceeded, chat.CodeLimitExceeded:
 		return awsapi.Errorf("ServiceQuotaExceededException", 402, "%s", ce.Message)
 	}
 	return awsapi.Internal(h.log, "InternalServerException", err)

@@ -126,6 +126,16 @@ func (t *tx) HasContinuation(sourceContactID string) (bool, error) {
 	return ok, wrap("has continuation", err)
 }
 
+// AddActiveChats adds delta to the instance's active chat count. The row
+// lock it takes serialises concurrent starts and ends of one instance.
+func (t *tx) AddActiveChats(instanceID string, delta int) (int, error) {
+	var n int
+	err := t.tx.QueryRow(t.ctx,
+		`UPDATE instances SET active_chats = active_chats + $1 WHERE id = $2 RETURNING active_chats`, delta, instanceID,
+	).Scan(&n)
+	return n, wrap("add active chats", err)
+}
+
 // InsertParticipant inserts a participant.
 func (t *tx) InsertParticipant(p store.Participant) error {
 	tag, err := t.tx.Exec(t.ctx, `INSERT INTO participants (

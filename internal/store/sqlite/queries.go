@@ -75,7 +75,9 @@ const (
 		SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM contacts WHERE id = ?
 		RETURNING seq`
 	qSetLastSeq = `UPDATE contacts SET last_seq = ? WHERE id = ?`
-	qGetItem    = `SELECT ` + itemCols + ` FROM items WHERE contact_id = ? AND id = ?`
+
+	qAddActiveChats = `UPDATE instances SET active_chats = active_chats + ? WHERE id = ? RETURNING active_chats`
+	qGetItem        = `SELECT ` + itemCols + ` FROM items WHERE contact_id = ? AND id = ?`
 	// Bounds are exclusive; the caller turns "unbounded" into 0 and
 	// MaxInt64 and "no limit" into -1, so one plan serves every query.
 	qListItemsAsc = `SELECT ` + itemCols + ` FROM items

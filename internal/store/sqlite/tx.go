@@ -17,7 +17,7 @@ import (
 type writeStmts struct {
 	insertInstance, insertUser, insertKey, insertQueue, insertProfile, insertFlow *sql.Stmt
 
-	getContact, insertContact, updateContact, hasContinuation *sql.Stmt
+	getContact, insertContact, updateContact, hasContinuation, addActiveChats *sql.Stmt
 
 	insertParticipant, updateParticipant, listParticipants, getParticipant *sql.Stmt
 
@@ -48,6 +48,7 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*writeStmts, error) {
 		insertContact:   p.stmt(qInsertContact),
 		updateContact:   p.stmt(qUpdateContact),
 		hasContinuation: p.stmt(qHasContinuation),
+		addActiveChats:  p.stmt(qAddActiveChats),
 
 		insertParticipant: p.stmt(qInsertParticipant),
 		updateParticipant: p.stmt(qUpdateParticipant),
@@ -250,6 +251,19 @@ func (t *tx) HasContinuation(sourceContactID string) (bool, error) {
 		return false, t.fail(op, err)
 	}
 	return ok, nil
+}
+
+// AddActiveChats implements store.Tx.
+func (t *tx) AddActiveChats(instanceID string, delta int) (int, error) {
+	const op = "add active chats"
+	if err := t.usable(); err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	var n int
+	if err := t.st.addActiveChats.QueryRowContext(bg, delta, instanceID).Scan(&n); err != nil {
+		return 0, t.fail(op, err)
+	}
+	return n, nil
 }
 
 // InsertParticipant implements store.Tx.

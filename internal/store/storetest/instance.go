@@ -16,6 +16,47 @@ var instanceTests = []test{
 	{"FlowOfOtherInstanceIsNotFound", testInstanceFlowOfOtherInstance},
 	{"DuplicateID", testInstanceDuplicateID},
 	{"CreateIsAtomic", testInstanceCreateIsAtomic},
+	{"ActiveChatsCount", testInstanceActiveChats},
+}
+
+func testInstanceActiveChats(t *testing.T, s store.Store) {
+	seedInstance(t, s, "i1")
+	seedInstance(t, s, "i2")
+	add := func(instanceID string, delta int) (int, error) {
+		var n int
+		err := s.Write(t.Context(), func(tx store.Tx) error {
+			var err error
+			n, err = tx.AddActiveChats(instanceID, delta)
+			return err
+		})
+		return n, err
+	}
+	for i, step := range []struct {
+		instance string
+		delta    int
+		want     int
+	}{{"i1", 1, 1}, {"i1", 1, 2}, {"i2", 1, 1}, {"i1", -1, 1}, {"i1", 0, 1}} {
+		if n, err := add(step.instance, step.delta); err != nil || n != step.want {
+			t.Fatalf("step %d: AddActiveChats(%s, %d) = %d, %v; want %d", i, step.instance, step.delta, n, err, step.want)
+		}
+	}
+	if _, err := add("nope", 1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("AddActiveChats on an unknown instance: %v, want ErrNotFound", err)
+	}
+	// A rolled-back change does not count.
+	boom := errors.New("boom")
+	err := s.Write(t.Context(), func(tx store.Tx) error {
+		if _, err := tx.AddActiveChats("i1", 5); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Write: %v", err)
+	}
+	if n, _ := add("i1", 0); n != 1 {
+		t.Fatalf("after a rollback the count is %d, want 1", n)
+	}
 }
 
 func testInstanceCreateThenGet(t *testing.T, s store.Store) {
