@@ -43,6 +43,25 @@ func RequestID(w http.ResponseWriter) string {
 	return id
 }
 
+// Serve answers one REST-JSON call: it sets the request ID, reads the
+// bounded body (failures named invalidName), runs op on it, and writes
+// op's result as JSON or its error through toAWS, which must pass an
+// *Error through unchanged and map everything else.
+func Serve(w http.ResponseWriter, r *http.Request, invalidName string, toAWS func(error) *Error, op func(body []byte) (any, error)) {
+	RequestID(w)
+	body, aerr := ReadBody(r, invalidName)
+	if aerr != nil {
+		WriteError(w, aerr)
+		return
+	}
+	out, err := op(body)
+	if err != nil {
+		WriteError(w, toAWS(err))
+		return
+	}
+	WriteJSON(w, out)
+}
+
 // WriteJSON writes a 200 JSON response.
 func WriteJSON(w http.ResponseWriter, v any) {
 	body, err := json.Marshal(v)

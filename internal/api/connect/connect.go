@@ -80,23 +80,13 @@ type operation func(ctx context.Context, q request) (any, error)
 
 func (h *Handler) call(op operation) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		awsapi.RequestID(w)
-		body, aerr := awsapi.ReadBody(r, "InvalidRequestException")
-		if aerr != nil {
-			awsapi.WriteError(w, aerr)
-			return
-		}
-		instanceID, err := h.auth(r, body)
-		if err != nil {
-			awsapi.WriteError(w, h.mapError(err))
-			return
-		}
-		out, err := op(r.Context(), request{r: r, body: body, instance: instanceID})
-		if err != nil {
-			awsapi.WriteError(w, h.mapError(err))
-			return
-		}
-		awsapi.WriteJSON(w, out)
+		awsapi.Serve(w, r, "InvalidRequestException", h.mapError, func(body []byte) (any, error) {
+			instanceID, err := h.auth(r, body)
+			if err != nil {
+				return nil, err
+			}
+			return op(r.Context(), request{r: r, body: body, instance: instanceID})
+		})
 	}
 }
 

@@ -92,23 +92,13 @@ type operation func(ctx context.Context, r *http.Request, token string, body []b
 func (h *Handler) call(op operation) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cors(w)
-		awsapi.RequestID(w)
-		body, aerr := awsapi.ReadBody(r, "ValidationException")
-		if aerr != nil {
-			awsapi.WriteError(w, aerr)
-			return
-		}
-		token := r.Header.Get("X-Amz-Bearer")
-		if h.throttle != nil && token != "" && !h.throttle.allow(token) {
-			awsapi.WriteError(w, awsapi.Errorf("ThrottlingException", http.StatusTooManyRequests, "Rate exceeded"))
-			return
-		}
-		out, err := op(r.Context(), r, token, body)
-		if err != nil {
-			awsapi.WriteError(w, h.mapError(err))
-			return
-		}
-		awsapi.WriteJSON(w, out)
+		awsapi.Serve(w, r, "ValidationException", h.mapError, func(body []byte) (any, error) {
+			token := r.Header.Get("X-Amz-Bearer")
+			if h.throttle != nil && token != "" && !h.throttle.allow(token) {
+				return nil, awsapi.Errorf("ThrottlingException", http.StatusTooManyRequests, "Rate exceeded")
+			}
+			return op(r.Context(), r, token, body)
+		})
 	}
 }
 
