@@ -31,12 +31,9 @@ func (s *Service) Contact(ctx context.Context, instanceID, contactID string) (st
 	return c, nil
 }
 
-// Participants returns the participants of a contact of an instance.
-func (s *Service) Participants(ctx context.Context, instanceID, contactID string) ([]store.Participant, error) {
-	c, err := s.Contact(ctx, instanceID, contactID)
-	if err != nil {
-		return nil, err
-	}
+// Participants returns the participants of a contact the caller has
+// already loaded (with Contact, which checks its instance).
+func (s *Service) Participants(ctx context.Context, c store.Contact) ([]store.Participant, error) {
 	ps, err := s.store.ListParticipants(ctx, c.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list participants: %w", err)

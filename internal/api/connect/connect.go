@@ -231,7 +231,7 @@ func (h *Handler) describeContact(ctx context.Context, q request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := h.chat.Participants(ctx, q.instance, c.ID)
+	ps, err := h.chat.Participants(ctx, c)
 	if err != nil {
 		return nil, err
 	}
