@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parley-chat/parley/internal/fault"
 	"log/slog"
 	"time"
 
@@ -48,7 +49,7 @@ type Config struct {
 	// Logger receives operational logs; slog.Default when nil.
 	Logger *slog.Logger
 	// MaxActiveChats caps the active chat contacts of each instance; a
-	// start beyond it fails with CodeLimitExceeded. 0 means no cap.
+	// start beyond it fails with fault.LimitExceeded. 0 means no cap.
 	MaxActiveChats int
 }
 
@@ -80,42 +81,15 @@ func (s *Service) clock() time.Time {
 	return s.now().UTC().Truncate(time.Millisecond)
 }
 
-// Code classifies a chat error; the API layers map it to the exception
-// names of their service.
-type Code int
-
-// Error codes.
-const (
-	CodeInvalidParameter Code = iota + 1 // a field's value is out of range or malformed
-	CodeInvalidRequest                   // the request as a whole cannot be served
-	CodeNotFound                         // a referenced resource does not exist
-	CodeContactNotFound                  // the contact does not exist or is not active
-	CodeAccessDenied                     // the token is missing, invalid, expired or revoked
-	CodeQuotaExceeded                    // a per-contact quota is used up
-	CodeLimitExceeded                    // an instance limit (active chats) is reached
-)
-
-// Error is a chat error a client caused; anything else is internal.
-type Error struct {
-	Code    Code
-	Message string
-	// ResourceType names the missing resource for CodeNotFound (CONTACT,
-	// CONTACT_FLOW, INSTANCE, PARTICIPANT).
-	ResourceType string
-	ResourceID   string
+func errorf(code fault.Code, format string, args ...any) *fault.Error {
+	return fault.Errorf(code, format, args...)
 }
 
-func (e *Error) Error() string { return e.Message }
-
-func errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+func notFound(resourceType, id, format string, args ...any) *fault.Error {
+	return fault.NotFoundf(resourceType, id, format, args...)
 }
 
-func notFound(resourceType, id, format string, args ...any) *Error {
-	return &Error{Code: CodeNotFound, Message: fmt.Sprintf(format, args...), ResourceType: resourceType, ResourceID: id}
-}
-
-var errAccessDenied = &Error{Code: CodeAccessDenied, Message: "Access denied"}
+var errAccessDenied = &fault.Error{Code: fault.AccessDenied, Message: "Access denied"}
 
 // newID returns a random UUID, the shape of Connect's IDs.
 func newID() string { return uuid.NewString() }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parley-chat/parley/internal/fault"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -182,9 +183,9 @@ func (e *env) advance(d time.Duration) {
 	}
 }
 
-func wantCode(t *testing.T, err error, code chat.Code) {
+func wantCode(t *testing.T, err error, code fault.Code) {
 	t.Helper()
-	var ce *chat.Error
+	var ce *fault.Error
 	if !errors.As(err, &ce) || ce.Code != code {
 		t.Fatalf("error = %v, want chat error code %d", err, code)
 	}
@@ -200,21 +201,21 @@ func TestStartChatValidation(t *testing.T) {
 	tests := []struct {
 		name string
 		in   chat.StartInput
-		code chat.Code
+		code fault.Code
 	}{
-		{"duration below range", chat.StartInput{ChatDurationMinutes: 59}, chat.CodeInvalidParameter},
-		{"duration above range", chat.StartInput{ChatDurationMinutes: 10081}, chat.CodeInvalidParameter},
-		{"unknown flow", chat.StartInput{ContactFlowID: "nope"}, chat.CodeNotFound},
-		{"content types without text/plain", chat.StartInput{SupportedContentTypes: []string{chat.TypeTextMarkdown}}, chat.CodeInvalidParameter},
-		{"unknown content type", chat.StartInput{SupportedContentTypes: []string{chat.TypeTextPlain, "text/html"}}, chat.CodeInvalidParameter},
-		{"bad attribute key", chat.StartInput{Attributes: map[string]string{"a b": "x"}}, chat.CodeInvalidParameter},
-		{"attributes too large", chat.StartInput{Attributes: big}, chat.CodeInvalidParameter},
-		{"initial message type not supported", chat.StartInput{InitialMessage: &chat.MessageInput{ContentType: chat.TypeTextMarkdown, Content: "x"}}, chat.CodeInvalidParameter},
-		{"empty initial message", chat.StartInput{InitialMessage: &chat.MessageInput{ContentType: chat.TypeTextPlain}}, chat.CodeInvalidParameter},
-		{"persistent and related", chat.StartInput{PersistentChat: &chat.PersistentChat{RehydrationType: "FROM_SEGMENT", SourceContactID: "x"}, RelatedContactID: "y"}, chat.CodeInvalidRequest},
-		{"persistent bad type", chat.StartInput{PersistentChat: &chat.PersistentChat{RehydrationType: "ALL", SourceContactID: "x"}}, chat.CodeInvalidParameter},
-		{"persistent unknown source", chat.StartInput{PersistentChat: &chat.PersistentChat{RehydrationType: "FROM_SEGMENT", SourceContactID: "x"}}, chat.CodeNotFound},
-		{"related unknown", chat.StartInput{RelatedContactID: "nope"}, chat.CodeNotFound},
+		{"duration below range", chat.StartInput{ChatDurationMinutes: 59}, fault.InvalidParameter},
+		{"duration above range", chat.StartInput{ChatDurationMinutes: 10081}, fault.InvalidParameter},
+		{"unknown flow", chat.StartInput{ContactFlowID: "nope"}, fault.NotFound},
+		{"content types without text/plain", chat.StartInput{SupportedContentTypes: []string{chat.TypeTextMarkdown}}, fault.InvalidParameter},
+		{"unknown content type", chat.StartInput{SupportedContentTypes: []string{chat.TypeTextPlain, "text/html"}}, fault.InvalidParameter},
+		{"bad attribute key", chat.StartInput{Attributes: map[string]string{"a b": "x"}}, fault.InvalidParameter},
+		{"attributes too large", chat.StartInput{Attributes: big}, fault.InvalidParameter},
+		{"initial message type not supported", chat.StartInput{InitialMessage: &chat.MessageInput{ContentType: chat.TypeTextMarkdown, Content: "x"}}, fault.InvalidParameter},
+		{"empty initial message", chat.StartInput{InitialMessage: &chat.MessageInput{ContentType: chat.TypeTextPlain}}, fault.InvalidParameter},
+		{"persistent and related", chat.StartInput{PersistentChat: &chat.PersistentChat{RehydrationType: "FROM_SEGMENT", SourceContactID: "x"}, RelatedContactID: "y"}, fault.InvalidRequest},
+		{"persistent bad type", chat.StartInput{PersistentChat: &chat.PersistentChat{RehydrationType: "ALL", SourceContactID: "x"}}, fault.InvalidParameter},
+		{"persistent unknown source", chat.StartInput{PersistentChat: &chat.PersistentChat{RehydrationType: "FROM_SEGMENT", SourceContactID: "x"}}, fault.NotFound},
+		{"related unknown", chat.StartInput{RelatedContactID: "nope"}, fault.NotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -322,30 +323,30 @@ func TestMessagesEventsAndReceipts(t *testing.T) {
 			name        string
 			contentType string
 			content     string
-			code        chat.Code
+			code        fault.Code
 		}{
-			{"too long text", chat.TypeTextPlain, string(make([]rune, 1025)), chat.CodeInvalidParameter},
-			{"empty", chat.TypeTextPlain, "", chat.CodeInvalidParameter},
-			{"type not supported by chat", chat.TypeJSON, "{}", chat.CodeInvalidParameter},
-			{"unknown type", "text/html", "<b>", chat.CodeInvalidParameter},
+			{"too long text", chat.TypeTextPlain, string(make([]rune, 1025)), fault.InvalidParameter},
+			{"empty", chat.TypeTextPlain, "", fault.InvalidParameter},
+			{"type not supported by chat", chat.TypeJSON, "{}", fault.InvalidParameter},
+			{"unknown type", "text/html", "<b>", fault.InvalidParameter},
 		}
 		for _, tt := range tests {
 			_, err := e.svc.SendMessage(ctx, cust.sess, tt.contentType, tt.content, "")
 			wantCode(t, err, tt.code)
 		}
 		_, err := e.svc.SendEvent(ctx, cust.sess, chat.EventParticipantJoined, "", "")
-		wantCode(t, err, chat.CodeInvalidParameter)
+		wantCode(t, err, fault.InvalidParameter)
 		_, err = e.svc.SendEvent(ctx, cust.sess, chat.EventRead, `{"messageId":"nope"}`, "")
-		wantCode(t, err, chat.CodeInvalidParameter)
+		wantCode(t, err, fault.InvalidParameter)
 		_, err = e.svc.SendEvent(ctx, cust.sess, chat.EventRead, `not json`, "")
-		wantCode(t, err, chat.CodeInvalidParameter)
+		wantCode(t, err, fault.InvalidParameter)
 	})
 
 	t.Run("tokens are not interchangeable", func(t *testing.T) {
 		_, err := e.svc.Authenticate(ctx, cust.token, store.TokenConnection)
-		wantCode(t, err, chat.CodeAccessDenied)
+		wantCode(t, err, fault.AccessDenied)
 		_, err = e.svc.Authenticate(ctx, "made-up", store.TokenConnection)
-		wantCode(t, err, chat.CodeAccessDenied)
+		wantCode(t, err, fault.AccessDenied)
 	})
 
 	t.Run("bot leaves, then the customer ends the chat", func(t *testing.T) {
@@ -353,7 +354,7 @@ func TestMessagesEventsAndReceipts(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := e.svc.SendMessage(ctx, bot.sess, chat.TypeTextPlain, "still here?", "")
-		wantCode(t, err, chat.CodeAccessDenied)
+		wantCode(t, err, fault.AccessDenied)
 		if err := e.svc.Disconnect(ctx, cust.sess, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -367,17 +368,17 @@ func TestMessagesEventsAndReceipts(t *testing.T) {
 			t.Fatal("chat.ended notice does not close the sockets")
 		}
 		_, err = e.svc.SendMessage(ctx, cust.sess, chat.TypeTextPlain, "hello?", "")
-		wantCode(t, err, chat.CodeAccessDenied)
+		wantCode(t, err, fault.AccessDenied)
 		// The tokens may still sit in this node's lookup cache; every
 		// operation refuses them all the same.
 		_, err = e.svc.GetTranscript(ctx, cust.sess, chat.TranscriptInput{})
-		wantCode(t, err, chat.CodeAccessDenied)
+		wantCode(t, err, fault.AccessDenied)
 		_, err = e.svc.SendEvent(ctx, cust.sess, chat.EventTyping, "", "")
-		wantCode(t, err, chat.CodeAccessDenied)
+		wantCode(t, err, fault.AccessDenied)
 		_, err = e.svc.CreateConnection(ctx, cust.token, []string{chat.ConnCredentials})
-		wantCode(t, err, chat.CodeAccessDenied)
+		wantCode(t, err, fault.AccessDenied)
 		err = e.svc.StopContact(ctx, e.instance, out.ContactID, "")
-		wantCode(t, err, chat.CodeContactNotFound)
+		wantCode(t, err, fault.ContactNotFound)
 		c, _ := e.svc.Contact(ctx, e.instance, out.ContactID)
 		if c.State != store.ContactEnded || c.DisconnectReason != chat.ReasonCustomerDisconnect || c.DisconnectedAt.IsZero() {
 			t.Fatalf("contact after end = %+v", c)
@@ -444,7 +445,7 @@ func TestTranscriptPaging(t *testing.T) {
 	}
 	for _, bad := range []chat.TranscriptInput{{MaxResults: 101}, {NextToken: "garbage"}, {ScanDirection: "UP"}, {StartPosition: chat.StartPosition{ID: "nope"}}} {
 		_, err := e.svc.GetTranscript(ctx, cust.sess, bad)
-		wantCode(t, err, chat.CodeInvalidParameter)
+		wantCode(t, err, fault.InvalidParameter)
 	}
 }
 
@@ -455,7 +456,7 @@ func TestPersistentChat(t *testing.T) {
 	first, cust := e.start(chat.StartInput{})
 	e.send(cust, "first session")
 	_, err := e.svc.StartChat(ctx, e.instance, chat.StartInput{ContactFlowID: e.flow, DisplayName: "C", PersistentChat: &chat.PersistentChat{RehydrationType: "ENTIRE_PAST_SESSION", SourceContactID: first.ContactID}})
-	wantCode(t, err, chat.CodeInvalidRequest) // the source has not ended
+	wantCode(t, err, fault.InvalidRequest) // the source has not ended
 	if err := e.svc.Disconnect(ctx, cust.sess, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +492,7 @@ func TestPersistentChat(t *testing.T) {
 		t.Fatalf("messages across sessions = %v", texts)
 	}
 	_, err = e.svc.StartChat(ctx, e.instance, chat.StartInput{ContactFlowID: e.flow, DisplayName: "C", PersistentChat: &chat.PersistentChat{RehydrationType: "FROM_SEGMENT", SourceContactID: first.ContactID}})
-	wantCode(t, err, chat.CodeInvalidRequest) // already continued by the second chat
+	wantCode(t, err, fault.InvalidRequest) // already continued by the second chat
 }
 
 func TestChatTimers(t *testing.T) {
@@ -559,7 +560,7 @@ func TestChatTimers(t *testing.T) {
 			t.Fatalf("after idle + disconnect time: %v", types)
 		}
 		_, err = e.svc.SendMessage(ctx, agent.sess, chat.TypeTextPlain, "hi", "")
-		wantCode(t, err, chat.CodeAccessDenied)
+		wantCode(t, err, fault.AccessDenied)
 		c, _ := e.svc.Contact(ctx, e.instance, out.ContactID)
 		if c.State != store.ContactActive {
 			t.Fatal("auto-disconnecting the agent ended the chat")
@@ -585,7 +586,7 @@ func TestChatTimers(t *testing.T) {
 			{{Role: store.RoleAgent, Type: "IDLE", Minutes: 5}, {Role: store.RoleAgent, Type: "IDLE"}},
 		} {
 			err := e.svc.UpdateParticipantRoleConfig(context.Background(), e.instance, out.ContactID, cfg)
-			wantCode(t, err, chat.CodeInvalidParameter)
+			wantCode(t, err, fault.InvalidParameter)
 		}
 	})
 }
@@ -609,7 +610,7 @@ func TestActiveChatCap(t *testing.T) {
 	first, cust := e.start(chat.StartInput{ClientToken: "first"})
 	e.start(chat.StartInput{})
 	_, err := e.svc.StartChat(ctx, e.instance, chat.StartInput{ContactFlowID: e.flow, DisplayName: "C"})
-	wantCode(t, err, chat.CodeLimitExceeded)
+	wantCode(t, err, fault.LimitExceeded)
 	again, err := e.svc.StartChat(ctx, e.instance, chat.StartInput{ContactFlowID: e.flow, DisplayName: "C", ClientToken: "first"})
 	if err != nil || again.ContactID != first.ContactID {
 		t.Fatalf("replay at the cap: %+v, %v; want the first chat", again, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parley-chat/parley/internal/fault"
 	"time"
 	"unicode/utf8"
 
@@ -42,10 +43,10 @@ func (s *Service) Participants(ctx context.Context, c store.Contact) ([]store.Pa
 }
 
 // StopContact ends an active contact. Stopping a contact that does not
-// exist or has already ended is CodeContactNotFound, as in Connect.
+// exist or has already ended is fault.ContactNotFound, as in Connect.
 func (s *Service) StopContact(ctx context.Context, instanceID, contactID, reason string) error {
 	if utf8.RuneCountInString(reason) > 256 {
-		return errorf(CodeInvalidParameter, "DisconnectReason.Code must be at most 256 characters")
+		return errorf(fault.InvalidParameter, "DisconnectReason.Code must be at most 256 characters")
 	}
 	if reason == "" {
 		reason = ReasonAPI
@@ -55,7 +56,7 @@ func (s *Service) StopContact(ctx context.Context, instanceID, contactID, reason
 	err := s.store.Write(ctx, func(tx store.Tx) error {
 		c, err := tx.LockContact(instanceID, resourceID(contactID))
 		if errors.Is(err, store.ErrNotFound) || (err == nil && c.State != store.ContactActive) {
-			return errorf(CodeContactNotFound, "Contact %s is not active or does not exist", contactID)
+			return errorf(fault.ContactNotFound, "Contact %s is not active or does not exist", contactID)
 		} else if err != nil {
 			return err
 		}
@@ -158,7 +159,7 @@ func (s *Service) Attributes(ctx context.Context, instanceID, contactID string) 
 // ended), keeping the total within MaxAttributesBytes.
 func (s *Service) UpdateAttributes(ctx context.Context, instanceID, contactID string, attrs map[string]string) error {
 	if attrs == nil {
-		return errorf(CodeInvalidParameter, "Attributes is required")
+		return errorf(fault.InvalidParameter, "Attributes is required")
 	}
 	if err := validateAttributes(attrs); err != nil {
 		return err
@@ -207,15 +208,15 @@ func (s *Service) CreateParticipant(ctx context.Context, instanceID, contactID s
 	switch in.Role {
 	case store.RoleCustomBot, store.RoleAgent, store.RoleSupervisor:
 	case store.RoleCustomer, store.RoleSystem:
-		return NewParticipantOutput{}, errorf(CodeInvalidRequest, "ParticipantRole %s cannot be added to a chat", in.Role)
+		return NewParticipantOutput{}, errorf(fault.InvalidRequest, "ParticipantRole %s cannot be added to a chat", in.Role)
 	default:
-		return NewParticipantOutput{}, errorf(CodeInvalidParameter, "ParticipantRole %q is not valid", in.Role)
+		return NewParticipantOutput{}, errorf(fault.InvalidParameter, "ParticipantRole %q is not valid", in.Role)
 	}
 	if in.DisplayName == "" {
 		in.DisplayName = map[string]string{store.RoleCustomBot: "BOT", store.RoleAgent: "AGENT", store.RoleSupervisor: "SUPERVISOR"}[in.Role]
 	}
 	if utf8.RuneCountInString(in.DisplayName) > 256 {
-		return NewParticipantOutput{}, errorf(CodeInvalidParameter, "DisplayName must be at most 256 characters")
+		return NewParticipantOutput{}, errorf(fault.InvalidParameter, "DisplayName must be at most 256 characters")
 	}
 	now := s.clock()
 	var out NewParticipantOutput
@@ -228,7 +229,7 @@ func (s *Service) CreateParticipant(ctx context.Context, instanceID, contactID s
 		}
 		out, err = idempotent(tx, now, "CreateParticipant/"+c.ID, in.ClientToken, func() (NewParticipantOutput, error) {
 			if c.State != store.ContactActive {
-				return NewParticipantOutput{}, errorf(CodeInvalidRequest, "Contact %s has ended", c.ID)
+				return NewParticipantOutput{}, errorf(fault.InvalidRequest, "Contact %s has ended", c.ID)
 			}
 			ps, err := tx.ListParticipants(c.ID)
 			if err != nil {
@@ -241,7 +242,7 @@ func (s *Service) CreateParticipant(ctx context.Context, instanceID, contactID s
 				}
 			}
 			if present >= MaxParticipants {
-				return NewParticipantOutput{}, errorf(CodeQuotaExceeded, "A chat can have at most %d participants", MaxParticipants)
+				return NewParticipantOutput{}, errorf(fault.QuotaExceeded, "A chat can have at most %d participants", MaxParticipants)
 			}
 			p := store.Participant{
 				ID: newID(), ContactID: c.ID, InstanceID: instanceID, Role: in.Role,
@@ -279,22 +280,22 @@ type TimerConfig struct {
 // and auto-disconnect timers. They apply from the next agent connection.
 func (s *Service) UpdateParticipantRoleConfig(ctx context.Context, instanceID, contactID string, cfg []TimerConfig) error {
 	if len(cfg) == 0 {
-		return errorf(CodeInvalidParameter, "ParticipantTimerConfigList must not be empty")
+		return errorf(fault.InvalidParameter, "ParticipantTimerConfigList must not be empty")
 	}
 	seen := map[[2]string]bool{}
 	for _, t := range cfg {
 		if t.Role != store.RoleAgent && t.Role != store.RoleCustomer {
-			return errorf(CodeInvalidParameter, "ParticipantRole must be AGENT or CUSTOMER, got %q", t.Role)
+			return errorf(fault.InvalidParameter, "ParticipantRole must be AGENT or CUSTOMER, got %q", t.Role)
 		}
 		if t.Type != timerIdle && t.Type != timerDisconnect {
-			return errorf(CodeInvalidParameter, "TimerType must be IDLE or DISCONNECT_NONCUSTOMER, got %q", t.Type)
+			return errorf(fault.InvalidParameter, "TimerType must be IDLE or DISCONNECT_NONCUSTOMER, got %q", t.Type)
 		}
 		if t.Minutes != 0 && (t.Minutes < 2 || t.Minutes > 480) {
-			return errorf(CodeInvalidParameter, "ParticipantTimerDurationInMinutes must be between 2 and 480, got %d", t.Minutes)
+			return errorf(fault.InvalidParameter, "ParticipantTimerDurationInMinutes must be between 2 and 480, got %d", t.Minutes)
 		}
 		k := [2]string{t.Role, t.Type}
 		if seen[k] {
-			return errorf(CodeInvalidParameter, "duplicate timer %s %s", t.Role, t.Type)
+			return errorf(fault.InvalidParameter, "duplicate timer %s %s", t.Role, t.Type)
 		}
 		seen[k] = true
 	}
@@ -306,7 +307,7 @@ func (s *Service) UpdateParticipantRoleConfig(ctx context.Context, instanceID, c
 			return err
 		}
 		if c.State != store.ContactActive {
-			return errorf(CodeInvalidRequest, "Contact %s has ended", c.ID)
+			return errorf(fault.InvalidRequest, "Contact %s has ended", c.ID)
 		}
 		timers := parseTimers(c.ParticipantTimers)
 		for _, t := range cfg {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parley-chat/parley/internal/fault"
 	"slices"
 	"sync"
 	"time"
@@ -138,9 +139,9 @@ func (s *Service) CreateConnection(ctx context.Context, participantToken string,
 		switch t {
 		case ConnWebsocket, ConnCredentials:
 		case ConnWebRTC:
-			return Connection{}, errorf(CodeInvalidParameter, "WEBRTC_CONNECTION is not supported for chat")
+			return Connection{}, errorf(fault.InvalidParameter, "WEBRTC_CONNECTION is not supported for chat")
 		default:
-			return Connection{}, errorf(CodeInvalidParameter, "Type: unknown connection type %q", t)
+			return Connection{}, errorf(fault.InvalidParameter, "Type: unknown connection type %q", t)
 		}
 	}
 	sess, err := s.Authenticate(ctx, participantToken, store.TokenParticipant)
@@ -224,16 +225,16 @@ var maxContent = map[string]int{
 func (s *Service) SendMessage(ctx context.Context, sess Session, contentType, content, clientToken string) (Sent, error) {
 	limit, ok := maxContent[contentType]
 	if !ok {
-		return Sent{}, errorf(CodeInvalidParameter, "ContentType %q is not supported for messages", contentType)
+		return Sent{}, errorf(fault.InvalidParameter, "ContentType %q is not supported for messages", contentType)
 	}
 	if n := utf8.RuneCountInString(content); n < 1 || n > limit {
-		return Sent{}, errorf(CodeInvalidParameter, "Content of type %s must be 1 to %d characters, got %d", contentType, limit, n)
+		return Sent{}, errorf(fault.InvalidParameter, "Content of type %s must be 1 to %d characters, got %d", contentType, limit, n)
 	}
 	if !utf8.ValidString(content) {
-		return Sent{}, errorf(CodeInvalidParameter, "Content must be valid UTF-8")
+		return Sent{}, errorf(fault.InvalidParameter, "Content must be valid UTF-8")
 	}
 	if len(clientToken) > 500 {
-		return Sent{}, errorf(CodeInvalidParameter, "ClientToken must be at most 500 characters")
+		return Sent{}, errorf(fault.InvalidParameter, "ClientToken must be at most 500 characters")
 	}
 	var out Sent
 	var c store.Contact
@@ -251,7 +252,7 @@ func (s *Service) SendMessage(ctx context.Context, sess Session, contentType, co
 		now := s.clock()
 		out, err = idempotent(tx, now, "SendMessage/"+p.ID, clientToken, func() (Sent, error) {
 			if !slices.Contains(c.SupportedContentTypes, contentType) {
-				return Sent{}, errorf(CodeInvalidParameter, "ContentType %s is not in this chat's SupportedMessagingContentTypes", contentType)
+				return Sent{}, errorf(fault.InvalidParameter, "ContentType %s is not in this chat's SupportedMessagingContentTypes", contentType)
 			}
 			it := eventItem(c, contentType, &p, now)
 			it.Type = store.ItemMessage
@@ -292,7 +293,7 @@ func (s *Service) SendEvent(ctx context.Context, sess Session, contentType, cont
 	case EventDelivered, EventRead:
 		return s.receipt(ctx, sess, contentType == EventRead, content)
 	default:
-		return Sent{}, errorf(CodeInvalidParameter, "ContentType %q is not a supported event", contentType)
+		return Sent{}, errorf(fault.InvalidParameter, "ContentType %q is not a supported event", contentType)
 	}
 }
 
@@ -321,7 +322,7 @@ func (s *Service) receipt(ctx context.Context, sess Session, read bool, content 
 		MessageID string `json:"messageId"`
 	}
 	if err := json.Unmarshal([]byte(content), &body); err != nil || body.MessageID == "" {
-		return Sent{}, errorf(CodeInvalidParameter, `Content must be a JSON object {"messageId": "<message Id>"}`)
+		return Sent{}, errorf(fault.InvalidParameter, `Content must be a JSON object {"messageId": "<message Id>"}`)
 	}
 	now := s.clock()
 	out := Sent{ID: newID(), AbsoluteTime: now}
@@ -337,12 +338,12 @@ func (s *Service) receipt(ctx context.Context, sess Session, read bool, content 
 		}
 		msg, err := tx.GetItem(c.ID, body.MessageID)
 		if errors.Is(err, store.ErrNotFound) {
-			return errorf(CodeInvalidParameter, "Message %s is not part of this chat", body.MessageID)
+			return errorf(fault.InvalidParameter, "Message %s is not part of this chat", body.MessageID)
 		} else if err != nil {
 			return err
 		}
 		if msg.Type != store.ItemMessage && msg.Type != store.ItemAttachment {
-			return errorf(CodeInvalidParameter, "Item %s is not a message", body.MessageID)
+			return errorf(fault.InvalidParameter, "Item %s is not a message", body.MessageID)
 		}
 		if msg.ParticipantID == p.ID {
 			return nil // one's own message: nothing to acknowledge

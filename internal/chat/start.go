@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parley-chat/parley/internal/fault"
 	"regexp"
 	"slices"
 	"strings"
@@ -85,7 +86,7 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 						return StartOutput{}, errReplay
 					}
 				}
-				return StartOutput{}, errorf(CodeLimitExceeded, "The instance has %d active chats, its limit", s.maxActive)
+				return StartOutput{}, errorf(fault.LimitExceeded, "The instance has %d active chats, its limit", s.maxActive)
 			}
 			c := store.Contact{
 				ID:                       newID(),
@@ -195,25 +196,25 @@ func sourceContact(tx store.Tx, instanceID string, pc *PersistentChat) (store.Co
 		return store.Contact{}, err
 	}
 	if pc.RehydrationType == "ENTIRE_PAST_SESSION" && src.InitialContactID != src.ID {
-		return store.Contact{}, errorf(CodeInvalidRequest, "SourceContactId must be the initial contact of the past session for ENTIRE_PAST_SESSION")
+		return store.Contact{}, errorf(fault.InvalidRequest, "SourceContactId must be the initial contact of the past session for ENTIRE_PAST_SESSION")
 	}
 	if src.State != store.ContactEnded {
-		return store.Contact{}, errorf(CodeInvalidRequest, "Source contact %s has not ended; only ended chats can be continued", id)
+		return store.Contact{}, errorf(fault.InvalidRequest, "Source contact %s has not ended; only ended chats can be continued", id)
 	}
 	if taken, err := tx.HasContinuation(src.ID); err != nil {
 		return store.Contact{}, err
 	} else if taken {
-		return store.Contact{}, errorf(CodeInvalidRequest, "Source contact %s has already been continued by another chat; continue from the most recent contact instead", id)
+		return store.Contact{}, errorf(fault.InvalidRequest, "Source contact %s has already been continued by another chat; continue from the most recent contact instead", id)
 	}
 	return src, nil
 }
 
 func validateStart(in *StartInput) error {
 	if in.ContactFlowID == "" {
-		return errorf(CodeInvalidParameter, "ContactFlowId is required")
+		return errorf(fault.InvalidParameter, "ContactFlowId is required")
 	}
 	if n := utf8.RuneCountInString(in.DisplayName); n < 1 || n > 256 {
-		return errorf(CodeInvalidParameter, "ParticipantDetails.DisplayName must be 1 to 256 characters")
+		return errorf(fault.InvalidParameter, "ParticipantDetails.DisplayName must be 1 to 256 characters")
 	}
 	if err := validateAttributes(in.Attributes); err != nil {
 		return err
@@ -222,62 +223,62 @@ func validateStart(in *StartInput) error {
 	case d == 0:
 		in.ChatDurationMinutes = int(DefaultChatDuration / time.Minute)
 	case d < int(MinChatDuration/time.Minute) || d > int(MaxChatDuration/time.Minute):
-		return errorf(CodeInvalidParameter, "ChatDurationInMinutes must be between 60 and 10080, got %d", d)
+		return errorf(fault.InvalidParameter, "ChatDurationInMinutes must be between 60 and 10080, got %d", d)
 	}
 	if len(in.SupportedContentTypes) == 0 {
 		in.SupportedContentTypes = []string{TypeTextPlain}
 	}
 	for _, t := range in.SupportedContentTypes {
 		if !slices.Contains(supportedContentTypes, t) {
-			return errorf(CodeInvalidParameter, "SupportedMessagingContentTypes: unsupported content type %q", t)
+			return errorf(fault.InvalidParameter, "SupportedMessagingContentTypes: unsupported content type %q", t)
 		}
 	}
 	if !slices.Contains(in.SupportedContentTypes, TypeTextPlain) {
-		return errorf(CodeInvalidParameter, "SupportedMessagingContentTypes must include text/plain")
+		return errorf(fault.InvalidParameter, "SupportedMessagingContentTypes must include text/plain")
 	}
 	in.SupportedContentTypes = slices.Compact(slices.Sorted(slices.Values(in.SupportedContentTypes)))
 	if m := in.InitialMessage; m != nil {
 		switch m.ContentType {
 		case TypeTextPlain, TypeTextMarkdown, TypeJSON, TypeInteractiveResponse:
 		default:
-			return errorf(CodeInvalidParameter, "InitialMessage.ContentType %q is not supported", m.ContentType)
+			return errorf(fault.InvalidParameter, "InitialMessage.ContentType %q is not supported", m.ContentType)
 		}
 		if m.Content == "" || len(m.Content) > MaxInitialMessage {
-			return errorf(CodeInvalidParameter, "InitialMessage.Content must be 1 to %d bytes", MaxInitialMessage)
+			return errorf(fault.InvalidParameter, "InitialMessage.Content must be 1 to %d bytes", MaxInitialMessage)
 		}
 		if !slices.Contains(in.SupportedContentTypes, m.ContentType) {
-			return errorf(CodeInvalidParameter, "InitialMessage.ContentType %q is not in SupportedMessagingContentTypes", m.ContentType)
+			return errorf(fault.InvalidParameter, "InitialMessage.ContentType %q is not in SupportedMessagingContentTypes", m.ContentType)
 		}
 	}
 	if pc := in.PersistentChat; pc != nil {
 		if in.RelatedContactID != "" {
-			return errorf(CodeInvalidRequest, "PersistentChat and RelatedContactId cannot be used together")
+			return errorf(fault.InvalidRequest, "PersistentChat and RelatedContactId cannot be used together")
 		}
 		if pc.RehydrationType != "ENTIRE_PAST_SESSION" && pc.RehydrationType != "FROM_SEGMENT" {
-			return errorf(CodeInvalidParameter, "PersistentChat.RehydrationType must be ENTIRE_PAST_SESSION or FROM_SEGMENT")
+			return errorf(fault.InvalidParameter, "PersistentChat.RehydrationType must be ENTIRE_PAST_SESSION or FROM_SEGMENT")
 		}
 		if pc.SourceContactID == "" {
-			return errorf(CodeInvalidParameter, "PersistentChat.SourceContactId is required")
+			return errorf(fault.InvalidParameter, "PersistentChat.SourceContactId is required")
 		}
 	}
 	for _, r := range in.DisconnectOnCustomerExit {
 		if r != store.RoleAgent {
-			return errorf(CodeInvalidParameter, "DisconnectOnCustomerExit: unsupported participant type %q", r)
+			return errorf(fault.InvalidParameter, "DisconnectOnCustomerExit: unsupported participant type %q", r)
 		}
 	}
 	if len(in.SegmentAttributes) > 0 {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(in.SegmentAttributes, &m); err != nil {
-			return errorf(CodeInvalidParameter, "SegmentAttributes must be an object")
+			return errorf(fault.InvalidParameter, "SegmentAttributes must be an object")
 		}
 		for k := range m {
 			if !strings.HasPrefix(k, "connect:") && !attributeKey.MatchString(k) {
-				return errorf(CodeInvalidParameter, "SegmentAttributes: invalid key %q", k)
+				return errorf(fault.InvalidParameter, "SegmentAttributes: invalid key %q", k)
 			}
 		}
 	}
 	if len(in.ClientToken) > 500 {
-		return errorf(CodeInvalidParameter, "ClientToken must be at most 500 characters")
+		return errorf(fault.InvalidParameter, "ClientToken must be at most 500 characters")
 	}
 	return nil
 }
@@ -286,12 +287,12 @@ func validateAttributes(attrs map[string]string) error {
 	size := 0
 	for k, v := range attrs {
 		if !attributeKey.MatchString(k) || len(k) > 32767 {
-			return errorf(CodeInvalidParameter, "attribute key %q may contain only letters, digits, '-' and '_'", k)
+			return errorf(fault.InvalidParameter, "attribute key %q may contain only letters, digits, '-' and '_'", k)
 		}
 		size += len(k) + len(v)
 	}
 	if size > MaxAttributesBytes {
-		return errorf(CodeInvalidParameter, "attributes total %d bytes; the limit is %d", size, MaxAttributesBytes)
+		return errorf(fault.InvalidParameter, "attributes total %d bytes; the limit is %d", size, MaxAttributesBytes)
 	}
 	return nil
 }

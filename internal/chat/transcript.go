@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parley-chat/parley/internal/fault"
 	"slices"
 	"sort"
 	"time"
@@ -69,17 +70,17 @@ func (s *Service) GetTranscript(ctx context.Context, sess Session, in Transcript
 	case limit == 0:
 		limit = DefaultTranscriptPage
 	case limit < 0 || limit > MaxTranscriptPage:
-		return Transcript{}, errorf(CodeInvalidParameter, "MaxResults must be between 0 and %d", MaxTranscriptPage)
+		return Transcript{}, errorf(fault.InvalidParameter, "MaxResults must be between 0 and %d", MaxTranscriptPage)
 	}
 	switch in.ScanDirection {
 	case "", "FORWARD", "BACKWARD":
 	default:
-		return Transcript{}, errorf(CodeInvalidParameter, "ScanDirection must be FORWARD or BACKWARD")
+		return Transcript{}, errorf(fault.InvalidParameter, "ScanDirection must be FORWARD or BACKWARD")
 	}
 	switch in.SortOrder {
 	case "", "ASCENDING", "DESCENDING":
 	default:
-		return Transcript{}, errorf(CodeInvalidParameter, "SortOrder must be ASCENDING or DESCENDING")
+		return Transcript{}, errorf(fault.InvalidParameter, "SortOrder must be ASCENDING or DESCENDING")
 	}
 	chain, err := s.chain(ctx, c)
 	if err != nil {
@@ -198,7 +199,7 @@ func (s *Service) startCursor(ctx context.Context, c store.Contact, chain []stor
 	if in.ContactID != "" && in.ContactID != c.ID && in.ContactID != c.InitialContactID {
 		i := slices.IndexFunc(chain, func(x store.Contact) bool { return x.ID == in.ContactID })
 		if i < 0 {
-			return cursor{}, errorf(CodeInvalidParameter, "ContactId %s is not part of this chat", in.ContactID)
+			return cursor{}, errorf(fault.InvalidParameter, "ContactId %s is not part of this chat", in.ContactID)
 		}
 		cur.Index, cur.Single = i, true
 	}
@@ -220,7 +221,7 @@ func (s *Service) startCursor(ctx context.Context, c store.Contact, chain []stor
 	case sp.ID != "":
 		it, err := s.store.GetItem(ctx, target.ID, sp.ID)
 		if errors.Is(err, store.ErrNotFound) {
-			return cursor{}, errorf(CodeInvalidParameter, "StartPosition.Id %s is not an item of this contact", sp.ID)
+			return cursor{}, errorf(fault.InvalidParameter, "StartPosition.Id %s is not an item of this contact", sp.ID)
 		} else if err != nil {
 			return cursor{}, fmt.Errorf("get start item: %w", err)
 		}
@@ -228,7 +229,7 @@ func (s *Service) startCursor(ctx context.Context, c store.Contact, chain []stor
 	case sp.AbsoluteTime != "":
 		t, err := ParseTime(sp.AbsoluteTime)
 		if err != nil {
-			return cursor{}, errorf(CodeInvalidParameter, "StartPosition.AbsoluteTime must be yyyy-MM-ddThh:mm:ss.SSSZ")
+			return cursor{}, errorf(fault.InvalidParameter, "StartPosition.AbsoluteTime must be yyyy-MM-ddThh:mm:ss.SSSZ")
 		}
 		if cur.Seq, err = s.seqAtTime(ctx, target, t, cur.Forward); err != nil {
 			return cursor{}, err
@@ -236,7 +237,7 @@ func (s *Service) startCursor(ctx context.Context, c store.Contact, chain []stor
 	default:
 		n := *sp.MostRecent
 		if n < 0 || n > MaxTranscriptPage {
-			return cursor{}, errorf(CodeInvalidParameter, "StartPosition.MostRecent must be between 0 and %d", MaxTranscriptPage)
+			return cursor{}, errorf(fault.InvalidParameter, "StartPosition.MostRecent must be between 0 and %d", MaxTranscriptPage)
 		}
 		cur.Seq = max(1, target.LastSeq-int64(n))
 	}
@@ -315,7 +316,7 @@ func decodeCursor(token, root string, chainLen int) (cursor, error) {
 		err = json.Unmarshal(raw, &c)
 	}
 	if err != nil || c.Root != root || c.Index < 0 || c.Index >= chainLen || c.Seq < 0 {
-		return cursor{}, errorf(CodeInvalidParameter, "NextToken is not valid for this chat")
+		return cursor{}, errorf(fault.InvalidParameter, "NextToken is not valid for this chat")
 	}
 	return c, nil
 }

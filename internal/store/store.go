@@ -77,6 +77,8 @@ type Store interface {
 	// NextTimer returns the due time of the earliest timer, or ok=false.
 	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
 
+	RoutingReader
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -84,8 +86,8 @@ type Store interface {
 // Tx is the set of writes available inside Store.Write. Reads inside a Tx
 // see the transaction's own writes.
 type Tx interface {
-	// CreateInstance inserts an instance with its first admin user, access
-	// key, queues, routing profiles and flows.
+	// CreateInstance inserts an instance with its access key, resources
+	// (the first admin user, queues, routing profiles, ...) and flows.
 	CreateInstance(ni NewInstance) error
 
 	// LockContact reads a contact and locks it until the transaction ends.
@@ -148,6 +150,8 @@ type Tx interface {
 	DeleteTimer(id string) error
 	// DeleteContactTimers deletes every timer of a contact.
 	DeleteContactTimers(contactID string) error
+
+	RoutingTx
 }
 
 // Instance is a tenant: every other record belongs to exactly one.
@@ -158,15 +162,6 @@ type Instance struct {
 	CreatedAt time.Time
 }
 
-// User is a person who logs in to Parley (admin, agent, supervisor).
-type User struct {
-	ID           string
-	InstanceID   string
-	Username     string
-	PasswordHash string // argon2id PHC string
-	CreatedAt    time.Time
-}
-
 // AccessKey is a SigV4 credential of an instance. AWS SigV4 needs the
 // secret itself to verify a signature, so it is stored as is; protect the
 // database as you would the keys.
@@ -175,23 +170,6 @@ type AccessKey struct {
 	InstanceID string
 	Secret     string
 	CreatedAt  time.Time
-}
-
-// Queue is a routing queue (the routing package owns its behaviour).
-type Queue struct {
-	ID         string
-	InstanceID string
-	Name       string
-	CreatedAt  time.Time
-}
-
-// RoutingProfile says which queues an agent serves.
-type RoutingProfile struct {
-	ID             string
-	InstanceID     string
-	Name           string
-	DefaultQueueID string
-	CreatedAt      time.Time
 }
 
 // ContactFlow is a flow in Amazon Connect's flow language.
@@ -206,12 +184,11 @@ type ContactFlow struct {
 
 // NewInstance is everything created with an instance, atomically.
 type NewInstance struct {
-	Instance        Instance
-	Admin           User
-	AccessKey       AccessKey
-	Queues          []Queue
-	RoutingProfiles []RoutingProfile
-	Flows           []ContactFlow
+	Instance  Instance
+	AccessKey AccessKey
+	// Resources are tied to the instance whatever their own InstanceID.
+	Resources []Resource
+	Flows     []ContactFlow
 }
 
 // Contact states.

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parley-chat/parley/internal/fault"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -96,25 +97,31 @@ func (h *Handler) mapError(err error) *awsapi.Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	var ce *chat.Error
+	var ce *fault.Error
 	if !errors.As(err, &ce) {
 		return awsapi.Internal(h.log, "InternalServiceException", err)
 	}
 	switch ce.Code {
-	case chat.CodeInvalidParameter:
+	case fault.InvalidParameter:
 		return awsapi.Errorf("InvalidParameterException", 400, "%s", ce.Message)
-	case chat.CodeInvalidRequest:
+	case fault.InvalidRequest:
 		return awsapi.Errorf("InvalidRequestException", 400, "%s", ce.Message)
-	case chat.CodeNotFound:
+	case fault.NotFound:
 		return awsapi.Errorf("ResourceNotFoundException", 404, "%s", ce.Message)
-	case chat.CodeContactNotFound:
+	case fault.ContactNotFound:
 		return awsapi.Errorf("ContactNotFoundException", 410, "%s", ce.Message)
-	case chat.CodeAccessDenied:
+	case fault.AccessDenied:
 		return awsapi.Errorf("AccessDeniedException", 403, "%s", ce.Message)
-	case chat.CodeQuotaExceeded:
+	case fault.QuotaExceeded:
 		return awsapi.Errorf("ServiceQuotaExceededException", 402, "%s", ce.Message)
-	case chat.CodeLimitExceeded:
+	case fault.LimitExceeded:
 		return awsapi.Errorf("LimitExceededException", http.StatusTooManyRequests, "%s", ce.Message)
+	case fault.Duplicate:
+		return awsapi.Errorf("DuplicateResourceException", http.StatusConflict, "%s", ce.Message)
+	case fault.InUse:
+		return awsapi.Errorf("ResourceInUseException", http.StatusConflict, "%s", ce.Message)
+	case fault.Conflict:
+		return awsapi.Errorf("ResourceConflictException", http.StatusConflict, "%s", ce.Message)
 	}
 	return awsapi.Internal(h.log, "InternalServiceException", err)
 }

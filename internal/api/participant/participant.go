@@ -9,6 +9,7 @@ package participant
 import (
 	"context"
 	"errors"
+	"github.com/parley-chat/parley/internal/fault"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -108,7 +109,7 @@ func (h *Handler) mapError(err error) *awsapi.Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	var ce *chat.Error
+	var ce *fault.Error
 	if !errors.As(err, &ce) {
 		if errors.Is(err, context.Canceled) {
 			return awsapi.Errorf("InternalServerException", 500, "Request cancelled")
@@ -116,15 +117,15 @@ func (h *Handler) mapError(err error) *awsapi.Error {
 		return awsapi.Internal(h.log, "InternalServerException", err)
 	}
 	switch ce.Code {
-	case chat.CodeInvalidParameter, chat.CodeInvalidRequest:
+	case fault.InvalidParameter, fault.InvalidRequest:
 		return awsapi.Errorf("ValidationException", 400, "%s", ce.Message)
-	case chat.CodeAccessDenied, chat.CodeContactNotFound:
+	case fault.AccessDenied, fault.ContactNotFound:
 		return awsapi.Errorf("AccessDeniedException", 403, "Access denied")
-	case chat.CodeNotFound:
+	case fault.NotFound:
 		e := awsapi.Errorf("ResourceNotFoundException", 404, "%s", ce.Message)
 		e.Fields = map[string]string{"ResourceType": ce.ResourceType, "ResourceId": ce.ResourceID}
 		return e
-	case chat.CodeQuotaExceeded, chat.CodeLimitExceeded:
+	case fault.QuotaExceeded, fault.LimitExceeded:
 		return awsapi.Errorf("ServiceQuotaExceededException", 402, "%s", ce.Message)
 	}
 	return awsapi.Internal(h.log, "InternalServerException", err)
