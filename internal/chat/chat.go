@@ -61,6 +61,7 @@ type Service struct {
 	log       *slog.Logger
 	maxActive int
 	tokens    tokenCache
+	hooks     Hooks
 }
 
 // New returns a chat service.
@@ -156,6 +157,10 @@ var errReplay = errors.New("chat: idempotent replay")
 func (s *Service) publish(ctx context.Context, c store.Contact, notices ...Notice) {
 	subject := Subject(c.InstanceID, c.ID)
 	for _, n := range notices {
+		if n.after != nil {
+			n.after(ctx)
+			continue
+		}
 		if err := s.bus.Publish(ctx, subject, n.Encode()); err != nil {
 			s.log.Warn("publish notice", "contact_id", c.ID, "err", err)
 		}

@@ -60,7 +60,7 @@ func (s *Service) StopContact(ctx context.Context, instanceID, contactID, reason
 		} else if err != nil {
 			return err
 		}
-		notices, err = s.endContact(tx, &c, reason, "")
+		notices, err = s.endContact(tx, &c, reason, "", 0)
 		ended = c
 		return err
 	})
@@ -76,7 +76,7 @@ func (s *Service) StopContact(ctx context.Context, instanceID, contactID, reason
 // chat.ended is appended, timers and tokens go. It returns the notices to
 // publish after the commit. leaverID, when set, is the participant whose
 // departure ends the chat (their participant.left comes first).
-func (s *Service) endContact(tx store.Tx, c *store.Contact, reason, leaverID string) ([]Notice, error) {
+func (s *Service) endContact(tx store.Tx, c *store.Contact, reason, leaverID string, depth int) ([]Notice, error) {
 	now := s.clock()
 	ps, err := tx.ListParticipants(c.ID)
 	if err != nil {
@@ -129,7 +129,8 @@ func (s *Service) endContact(tx store.Tx, c *store.Contact, reason, leaverID str
 	if err := tx.DeleteContactTimers(c.ID); err != nil {
 		return nil, err
 	}
-	return notices, nil
+	more, err := s.fire(tx, c, Event{Kind: ContactEnded, Reason: reason}, depth)
+	return append(notices, more...), err
 }
 
 // appendItem stores an item and returns the notice delivering it live.
@@ -231,32 +232,7 @@ func (s *Service) CreateParticipant(ctx context.Context, instanceID, contactID s
 			if c.State != store.ContactActive {
 				return NewParticipantOutput{}, errorf(fault.InvalidRequest, "Contact %s has ended", c.ID)
 			}
-			ps, err := tx.ListParticipants(c.ID)
-			if err != nil {
-				return NewParticipantOutput{}, err
-			}
-			present := 0
-			for _, p := range ps {
-				if p.State != store.ParticipantLeft {
-					present++
-				}
-			}
-			if present >= MaxParticipants {
-				return NewParticipantOutput{}, errorf(fault.QuotaExceeded, "A chat can have at most %d participants", MaxParticipants)
-			}
-			p := store.Participant{
-				ID: newID(), ContactID: c.ID, InstanceID: instanceID, Role: in.Role,
-				DisplayName: in.DisplayName, State: store.ParticipantInvited, CreatedAt: now,
-			}
-			if err := tx.InsertParticipant(p); err != nil {
-				return NewParticipantOutput{}, err
-			}
-			token, hash := newToken()
-			expiry := c.InitiatedAt.Add(c.ChatDuration)
-			if err := tx.InsertToken(store.Token{Hash: hash, Kind: store.TokenParticipant, InstanceID: instanceID, ContactID: c.ID, ParticipantID: p.ID, ExpiresAt: expiry, CreatedAt: now}); err != nil {
-				return NewParticipantOutput{}, err
-			}
-			return NewParticipantOutput{ParticipantID: p.ID, ParticipantToken: token, Expiry: expiry}, nil
+			return s.addParticipant(tx, c, in.Role, in.DisplayName, now)
 		})
 		return err
 	})
@@ -267,6 +243,37 @@ func (s *Service) CreateParticipant(ctx context.Context, instanceID, contactID s
 		return NewParticipantOutput{}, fmt.Errorf("create participant: %w", err)
 	}
 	return out, nil
+}
+
+// addParticipant inserts a participant of an active contact, invited
+// until it first connects, and returns its participant token.
+func (s *Service) addParticipant(tx store.Tx, c store.Contact, role, displayName string, now time.Time) (NewParticipantOutput, error) {
+	ps, err := tx.ListParticipants(c.ID)
+	if err != nil {
+		return NewParticipantOutput{}, err
+	}
+	present := 0
+	for _, p := range ps {
+		if p.State != store.ParticipantLeft {
+			present++
+		}
+	}
+	if present >= MaxParticipants {
+		return NewParticipantOutput{}, errorf(fault.QuotaExceeded, "A chat can have at most %d participants", MaxParticipants)
+	}
+	p := store.Participant{
+		ID: newID(), ContactID: c.ID, InstanceID: c.InstanceID, Role: role,
+		DisplayName: displayName, State: store.ParticipantInvited, CreatedAt: now,
+	}
+	if err := tx.InsertParticipant(p); err != nil {
+		return NewParticipantOutput{}, err
+	}
+	token, hash := newToken()
+	expiry := c.InitiatedAt.Add(c.ChatDuration)
+	if err := tx.InsertToken(store.Token{Hash: hash, Kind: store.TokenParticipant, InstanceID: c.InstanceID, ContactID: c.ID, ParticipantID: p.ID, ExpiresAt: expiry, CreatedAt: now}); err != nil {
+		return NewParticipantOutput{}, err
+	}
+	return NewParticipantOutput{ParticipantID: p.ID, ParticipantToken: token, Expiry: expiry}, nil
 }
 
 // TimerConfig is one participant timer of UpdateParticipantRoleConfig.

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,8 @@ const (
 	EventParticipantAutoDisconn = eventPrefix + "participant.autodisconnection"
 	EventChatEnded              = eventPrefix + "chat.ended"
 	EventChatRehydrated         = eventPrefix + "chat.rehydrated"
+	EventTransferSucceeded      = eventPrefix + "transfer.succeeded"
+	EventTransferFailed         = eventPrefix + "transfer.failed"
 	itemTypeMessageMetadata     = "MESSAGEMETADATA"
 	absoluteTimeLayout          = "2006-01-02T15:04:05.000Z"
 )
@@ -89,6 +92,10 @@ type Notice struct {
 	// Ended closes every socket of the contact after the item (the chat
 	// ended).
 	Ended bool
+
+	// after, when set, makes this a local post-commit action (registered
+	// with Tx.After) rather than something to publish.
+	after func(context.Context)
 }
 
 // Encode renders the notice for the bus: a one-line JSON header, a

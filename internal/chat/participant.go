@@ -177,6 +177,11 @@ func (s *Service) CreateConnection(ctx context.Context, participantToken string,
 					return err
 				}
 				notices = append(notices, n)
+				more, err := s.fire(tx, &c, Event{Kind: ParticipantConnected, Participant: p}, 0)
+				if err != nil {
+					return err
+				}
+				notices = append(notices, more...)
 			}
 			if err := s.scheduleIdleTimers(tx, c); err != nil {
 				return err
@@ -408,10 +413,10 @@ func (s *Service) Disconnect(ctx context.Context, sess Session, clientToken stri
 			return err
 		}
 		if p.Role == store.RoleCustomer {
-			notices, err = s.endContact(tx, &c, ReasonCustomerDisconnect, p.ID)
+			notices, err = s.endContact(tx, &c, ReasonCustomerDisconnect, p.ID, 0)
 			return err
 		}
-		notices, err = s.leave(tx, c, p)
+		notices, err = s.leave(tx, &c, p, 0)
 		return err
 	})
 	if err != nil {
@@ -421,8 +426,9 @@ func (s *Service) Disconnect(ctx context.Context, sess Session, clientToken stri
 	return nil
 }
 
-// leave removes a non-customer participant from an active chat.
-func (s *Service) leave(tx store.Tx, c store.Contact, p store.Participant) ([]Notice, error) {
+// leave removes a non-customer participant from the active contact *c
+// (ParticipantLeft fires; a hook may end the contact, updating *c).
+func (s *Service) leave(tx store.Tx, c *store.Contact, p store.Participant, depth int) ([]Notice, error) {
 	now := s.clock()
 	joined := p.State == store.ParticipantConnected
 	p.State = store.ParticipantLeft
@@ -437,14 +443,19 @@ func (s *Service) leave(tx store.Tx, c store.Contact, p store.Participant) ([]No
 	n := Notice{CloseParticipant: p.ID}
 	if joined {
 		var err error
-		if n, err = s.appendItem(tx, c, eventItem(c, EventParticipantLeft, &p, now)); err != nil {
+		if n, err = s.appendItem(tx, *c, eventItem(*c, EventParticipantLeft, &p, now)); err != nil {
 			return nil, err
 		}
 		n.CloseParticipant = p.ID
 	}
 	notices := []Notice{n}
-	if err := s.scheduleIdleTimers(tx, c); err != nil {
+	more, err := s.fire(tx, c, Event{Kind: ParticipantLeft, Participant: p}, depth)
+	if err != nil {
 		return nil, err
 	}
-	return notices, nil
+	notices = append(notices, more...)
+	if c.State != store.ContactActive {
+		return notices, nil
+	}
+	return notices, s.scheduleIdleTimers(tx, *c)
 }

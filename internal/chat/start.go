@@ -72,8 +72,9 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 	var out StartOutput
 	var started store.Contact
 	var items []store.Item
+	var notices []Notice
 	err := s.store.Write(ctx, func(tx store.Tx) error {
-		items = items[:0]
+		items, notices = items[:0], nil
 		var err error
 		out, err = idempotent(tx, now, "StartChatContact/"+instanceID, in.ClientToken, func() (StartOutput, error) {
 			active, err := tx.AddActiveChats(instanceID, 1)
@@ -168,6 +169,9 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 			if err := tx.PutTimer(store.Timer{ID: timerID(timerConnectDeadline, c.ID), Kind: timerConnectDeadline, InstanceID: instanceID, ContactID: c.ID, Due: now.Add(CustomerConnectWithin)}); err != nil {
 				return StartOutput{}, err
 			}
+			if notices, err = s.fire(tx, &c, Event{Kind: ContactStarted}, 0); err != nil {
+				return StartOutput{}, err
+			}
 			started = c
 			return StartOutput{ContactID: c.ID, ParticipantID: customer.ID, ParticipantToken: token, ContinuedFromContactID: source.ID}, nil
 		})
@@ -181,6 +185,7 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 		return StartOutput{}, fmt.Errorf("start chat: %w", err)
 	}
 	if started.ID != "" {
+		s.publish(ctx, started, notices...)
 		s.log.Info("chat started", "instance_id", instanceID, "contact_id", started.ID)
 	}
 	return out, nil

@@ -74,9 +74,9 @@ func (s *Service) HandleTimer(ctx context.Context, t store.Timer) error {
 		}
 		switch t.Kind {
 		case timerChatDuration:
-			notices, err = s.endContact(tx, &c, ReasonExpired, "")
+			notices, err = s.endContact(tx, &c, ReasonExpired, "", 0)
 		case timerConnectDeadline:
-			notices, err = s.endContact(tx, &c, ReasonCustomerNeverConnected, "")
+			notices, err = s.endContact(tx, &c, ReasonCustomerNeverConnected, "", 0)
 		case timerParticipantIdle:
 			notices, err = s.participantIdle(tx, c, t.Payload, t.Due)
 		case timerAutoDisconnect:
@@ -238,10 +238,10 @@ func (s *Service) autoDisconnect(tx store.Tx, c *store.Contact, participantID st
 		if p.Role == store.RoleCustomer {
 			remove = q.Role != store.RoleCustomer
 		}
-		if !remove || q.State == store.ParticipantLeft {
+		if !remove || q.State == store.ParticipantLeft || c.State != store.ContactActive {
 			continue
 		}
-		more, err := s.leave(tx, *c, q)
+		more, err := s.leave(tx, c, q, 0)
 		if err != nil {
 			return nil, err
 		}

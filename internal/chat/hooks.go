@@ -1,0 +1,178 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/parley-chat/parley/internal/fault"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// EventKind is a moment in a contact's life that Hooks hear about.
+type EventKind int
+
+// Event kinds.
+const (
+	// ContactStarted: StartChat created the contact.
+	ContactStarted EventKind = iota + 1
+	// ParticipantConnected: a non-customer participant connected for the
+	// first time (joined).
+	ParticipantConnected
+	// ParticipantLeft: a non-customer participant left a contact that
+	// stays active (it may be ended by the hook).
+	ParticipantLeft
+	// ContactEnded: the contact ended, for any reason.
+	ContactEnded
+)
+
+// Event is what a hook is told.
+type Event struct {
+	Kind EventKind
+	// Participant is the participant that connected or left.
+	Participant store.Participant
+	// Reason is the disconnect reason of ContactEnded.
+	Reason string
+}
+
+// Hooks lets another domain (routing, flows) act on a contact's lifecycle
+// inside the very transaction that changed it, so both changes commit
+// together or not at all.
+type Hooks interface {
+	ContactEvent(cx *Tx, ev Event) error
+}
+
+// SetHooks installs the hooks. Call it once, before serving.
+func (s *Service) SetHooks(h Hooks) { s.hooks = h }
+
+// Tx is a transaction holding one contact's lock, given to hooks and to
+// InContact callers. Its methods change the chat the way the participant
+// API does (events, tokens, departures); live notices and After functions
+// run once the transaction has committed.
+type Tx struct {
+	store.Tx
+	// Contact is the locked contact as it stands in this transaction.
+	Contact store.Contact
+
+	s       *Service
+	notices []Notice
+	depth   int
+}
+
+// maxHookDepth bounds hooks that trigger hooks (a hook ending a contact
+// fires ContactEnded inside ParticipantLeft, and so on).
+const maxHookDepth = 8
+
+// InContact locks an active or ended contact of an instance and runs fn
+// in one transaction with it. fn may be retried, like store.Write's.
+func (s *Service) InContact(ctx context.Context, instanceID, contactID string, fn func(cx *Tx) error) error {
+	var cx *Tx
+	err := s.store.Write(ctx, func(tx store.Tx) error {
+		c, err := tx.LockContact(instanceID, resourceID(contactID))
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("CONTACT", contactID, "Contact %s not found", contactID)
+		} else if err != nil {
+			return err
+		}
+		cx = &Tx{Tx: tx, Contact: c, s: s}
+		return fn(cx)
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, cx.Contact, cx.notices...)
+	return nil
+}
+
+// fire tells the hooks about ev on contact *c and returns the notices they
+// produced; *c is updated if a hook changed the contact (ended it).
+func (s *Service) fire(tx store.Tx, c *store.Contact, ev Event, depth int) ([]Notice, error) {
+	if s.hooks == nil {
+		return nil, nil
+	}
+	if depth >= maxHookDepth {
+		return nil, fmt.Errorf("chat hooks nested %d deep on contact %s", depth, c.ID)
+	}
+	cx := &Tx{Tx: tx, Contact: *c, s: s, depth: depth + 1}
+	if err := s.hooks.ContactEvent(cx, ev); err != nil {
+		return nil, err
+	}
+	*c = cx.Contact
+	return cx.notices, nil
+}
+
+// After runs fn after the transaction commits (never if it rolls back).
+func (cx *Tx) After(fn func(ctx context.Context)) {
+	cx.notices = append(cx.notices, Notice{after: fn})
+}
+
+// Active reports whether the contact is still active.
+func (cx *Tx) Active() bool { return cx.Contact.State == store.ContactActive }
+
+// AddParticipant adds a participant (AGENT, SUPERVISOR or CUSTOM_BOT) to
+// the active contact and returns its participant token.
+func (cx *Tx) AddParticipant(role, displayName string) (NewParticipantOutput, error) {
+	if !cx.Active() {
+		return NewParticipantOutput{}, errorf(fault.InvalidRequest, "Contact %s has ended", cx.Contact.ID)
+	}
+	return cx.s.addParticipant(cx.Tx, cx.Contact, role, displayName, cx.s.clock())
+}
+
+// ParticipantToken issues a fresh participant token to a participant who
+// has not left (an agent reloading the workspace gets a new one).
+func (cx *Tx) ParticipantToken(participantID string) (NewParticipantOutput, error) {
+	p, err := cx.GetParticipant(participantID)
+	if err != nil || p.ContactID != cx.Contact.ID {
+		return NewParticipantOutput{}, notFound("PARTICIPANT", participantID, "Participant %s not found", participantID)
+	}
+	if p.State == store.ParticipantLeft || !cx.Active() {
+		return NewParticipantOutput{}, errorf(fault.InvalidRequest, "Participant %s has left the chat", participantID)
+	}
+	now := cx.s.clock()
+	token, hash := newToken()
+	expiry := cx.Contact.InitiatedAt.Add(cx.Contact.ChatDuration)
+	if err := cx.InsertToken(store.Token{Hash: hash, Kind: store.TokenParticipant, InstanceID: cx.Contact.InstanceID, ContactID: cx.Contact.ID, ParticipantID: p.ID, ExpiresAt: expiry, CreatedAt: now}); err != nil {
+		return NewParticipantOutput{}, err
+	}
+	return NewParticipantOutput{ParticipantID: p.ID, ParticipantToken: token, Expiry: expiry}, nil
+}
+
+// AppendEvent appends an event item from participant p (nil: the system)
+// and delivers it live after the commit.
+func (cx *Tx) AppendEvent(contentType string, p *store.Participant) error {
+	n, err := cx.s.appendItem(cx.Tx, cx.Contact, eventItem(cx.Contact, contentType, p, cx.s.clock()))
+	if err != nil {
+		return err
+	}
+	cx.notices = append(cx.notices, n)
+	return nil
+}
+
+// RemoveParticipant makes a non-customer participant leave the active
+// contact (ParticipantLeft fires). Removing one who left is a no-op.
+func (cx *Tx) RemoveParticipant(participantID string) error {
+	p, err := cx.GetParticipant(participantID)
+	if err != nil {
+		return err
+	}
+	if p.ContactID != cx.Contact.ID || p.Role == store.RoleCustomer {
+		return fmt.Errorf("remove participant %s: not a non-customer participant of contact %s", participantID, cx.Contact.ID)
+	}
+	if p.State == store.ParticipantLeft || !cx.Active() {
+		return nil
+	}
+	n, err := cx.s.leave(cx.Tx, &cx.Contact, p, cx.depth)
+	cx.notices = append(cx.notices, n...)
+	return err
+}
+
+// End ends the active contact with a disconnect reason (ContactEnded
+// fires). Ending an ended contact is a no-op.
+func (cx *Tx) End(reason string) error {
+	if !cx.Active() {
+		return nil
+	}
+	n, err := cx.s.endContact(cx.Tx, &cx.Contact, reason, "", cx.depth)
+	cx.notices = append(cx.notices, n...)
+	return err
+}
