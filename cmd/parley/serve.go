@@ -117,7 +117,7 @@ func serve(ctx context.Context, args []string) error {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	connect.New(chatSvc, auth.SigV4(st, cfg.Region, time.Now), cfg.Region, log).Register(mux)
+	connect.New(connect.Deps{Chat: chatSvc, Auth: auth.SigV4(st, cfg.Region, time.Now), Region: cfg.Region, Log: log}).Register(mux)
 	participant.New(chatSvc, gw, publicURL, cfg.ParticipantRate, log).Register(mux)
 
 	srv := &http.Server{

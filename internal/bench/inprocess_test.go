@@ -80,7 +80,7 @@ func startInProcess(tb testing.TB, db string) (endpoint, bootstrapPath string) {
 	svc := chat.New(st, b, chat.Config{Logger: log})
 	gw := participant.NewGateway(svc, b, log)
 	mux := http.NewServeMux()
-	connect.New(svc, auth.SigV4(st, "us-east-1", time.Now), "us-east-1", log).Register(mux)
+	connect.New(connect.Deps{Chat: svc, Auth: auth.SigV4(st, "us-east-1", time.Now), Region: "us-east-1", Log: log}).Register(mux)
 	participant.New(svc, gw, config.DerivePublicURL(ln.Addr().String()), 0, log).Register(mux)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})

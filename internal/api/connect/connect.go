@@ -26,17 +26,26 @@ import (
 // should be an *awsapi.Error.
 type Authenticator func(r *http.Request, body []byte) (instanceID string, err error)
 
+// Deps are what the handler serves the API with.
+type Deps struct {
+	Chat *chat.Service
+	// Auth authenticates every call.
+	Auth   Authenticator
+	Region string
+	Log    *slog.Logger
+}
+
 // Handler serves the Connect API.
 type Handler struct {
-	chat   *chat.Service
-	auth   Authenticator
-	region string
-	log    *slog.Logger
+	Deps
+	chat *chat.Service
+	auth Authenticator
+	log  *slog.Logger
 }
 
 // New returns the handler.
-func New(svc *chat.Service, auth Authenticator, region string, log *slog.Logger) *Handler {
-	return &Handler{chat: svc, auth: auth, region: region, log: log}
+func New(d Deps) *Handler {
+	return &Handler{Deps: d, chat: d.Chat, auth: d.Auth, log: d.Log}
 }
 
 // Register adds the Connect routes to mux.
@@ -48,6 +57,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /contact/attributes", h.call(h.updateContactAttributes))
 	mux.HandleFunc("POST /contact/create-participant", h.call(h.createParticipant))
 	mux.HandleFunc("PUT /contact/participant-role-config/{InstanceId}/{ContactId}", h.call(h.updateParticipantRoleConfig))
+	h.registerRouting(mux)
+	h.registerUsers(mux)
 }
 
 // request is an authenticated Connect call.
@@ -243,7 +254,7 @@ func (h *Handler) describeContact(ctx context.Context, q request) (any, error) {
 		return nil, err
 	}
 	out := contactOut{
-		Arn:                 fmt.Sprintf("arn:aws:connect:%s:%s:instance/%s/contact/%s", h.region, AccountID, c.InstanceID, c.ID),
+		Arn:                 fmt.Sprintf("arn:aws:connect:%s:%s:instance/%s/contact/%s", h.Region, AccountID, c.InstanceID, c.ID),
 		ID:                  c.ID,
 		InitialContactID:    c.InitialContactID,
 		PreviousContactID:   c.PreviousContactID,

@@ -55,7 +55,7 @@ func newServer(t *testing.T, maxActiveChats int) *server {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := chat.New(st, local.New(), chat.Config{Logger: log, MaxActiveChats: maxActiveChats})
 	mux := http.NewServeMux()
-	connect.New(svc, auth.SigV4(st, region, time.Now), region, log).Register(mux)
+	connect.New(connect.Deps{Chat: svc, Auth: auth.SigV4(st, region, time.Now), Region: region, Log: log}).Register(mux)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	return &server{t: t, url: ts.URL, signer: sigv4.Signer{
