@@ -67,7 +67,7 @@ func TestMatchRules(t *testing.T) {
 			name: "agent queue comes first and only for its agent",
 			agents: []freeAgent{
 				{userID: "a", free: 1, lastRoutedAt: t0.Add(-time.Hour), queues: []servedQueue{q("A", 1, 0)}},
-				{userID: "b", free: 1, queues: []servedQueue{q("A", 1, 0)}},
+				{userID: "b", free: 1, lastRoutedAt: t0, queues: []servedQueue{q("A", 1, 0)}},
 			},
 			queues: map[string][]waitingContact{
 				"A":         {wc("queued", "A", 5, time.Hour)},
