@@ -23,6 +23,7 @@ import (
 	busnats "github.com/parley-chat/parley/internal/bus/nats"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/store/postgres"
 	"github.com/parley-chat/parley/internal/store/sqlite"
@@ -110,6 +111,11 @@ func serve(ctx context.Context, args []string) error {
 	for _, kind := range chat.TimerKinds {
 		sched.Handle(kind, chatSvc.HandleTimer)
 	}
+	routingSvc := routing.New(st, b, chatSvc, routing.Config{Logger: log, KickTimers: sched.Kick})
+	chatSvc.SetHooks(routingSvc)
+	for _, kind := range routing.TimerKinds {
+		sched.Handle(kind, routingSvc.HandleTimer)
+	}
 	gw := participant.NewGateway(chatSvc, b, log)
 
 	mux := http.NewServeMux()
@@ -117,7 +123,7 @@ func serve(ctx context.Context, args []string) error {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	connect.New(connect.Deps{Chat: chatSvc, Auth: auth.SigV4(st, cfg.Region, time.Now), Region: cfg.Region, Log: log}).Register(mux)
+	connect.New(connect.Deps{Chat: chatSvc, Routing: routingSvc, Auth: auth.SigV4(st, cfg.Region, time.Now), Region: cfg.Region, Log: log}).Register(mux)
 	participant.New(chatSvc, gw, publicURL, cfg.ParticipantRate, log).Register(mux)
 
 	srv := &http.Server{
@@ -134,6 +140,7 @@ func serve(ctx context.Context, args []string) error {
 		return nil
 	})
 	g.Go(func() error { return sched.Run(gctx) })
+	g.Go(func() error { return routingSvc.Run(gctx) })
 	g.Go(func() error { return sweep(gctx, chatSvc, log) })
 	if cfg.DebugAddr != "" {
 		g.Go(func() error { return serveDebug(gctx, cfg.DebugAddr, log) })

@@ -15,9 +15,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/parley-chat/parley/internal/api/awsapi"
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -28,7 +30,8 @@ type Authenticator func(r *http.Request, body []byte) (instanceID string, err er
 
 // Deps are what the handler serves the API with.
 type Deps struct {
-	Chat *chat.Service
+	Chat    *chat.Service
+	Routing *routing.Service
 	// Auth authenticates every call.
 	Auth   Authenticator
 	Region string
@@ -58,6 +61,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /contact/create-participant", h.call(h.createParticipant))
 	mux.HandleFunc("PUT /contact/participant-role-config/{InstanceId}/{ContactId}", h.call(h.updateParticipantRoleConfig))
 	h.registerRouting(mux)
+	h.registerAgents(mux)
 	h.registerUsers(mux)
 }
 
@@ -233,6 +237,32 @@ type contactOut struct {
 	SegmentAttributes   json.RawMessage `json:",omitempty"`
 	DisconnectReason    string          `json:",omitempty"`
 	ChatMetrics         *chatMetrics    `json:",omitempty"`
+	QueueInfo           *queueInfo      `json:",omitempty"`
+	AgentInfo           *agentInfo      `json:",omitempty"`
+	QueuePriority       int             `json:",omitempty"`
+}
+
+type queueInfo struct {
+	ID               string `json:"Id"`
+	EnqueueTimestamp awsapi.EpochSeconds
+}
+
+type agentInfo struct {
+	ID                             string               `json:"Id"`
+	AcceptedByAgentTimestamp       *awsapi.EpochSeconds `json:",omitempty"`
+	ConnectedToAgentTimestamp      *awsapi.EpochSeconds `json:",omitempty"`
+	AfterContactWorkStartTimestamp *awsapi.EpochSeconds `json:",omitempty"`
+	AfterContactWorkEndTimestamp   *awsapi.EpochSeconds `json:",omitempty"`
+	AfterContactWorkDuration       int                  `json:",omitempty"`
+}
+
+// epochPtr is a timestamp field that is absent while t is zero.
+func epochPtr(t time.Time) *awsapi.EpochSeconds {
+	if t.IsZero() {
+		return nil
+	}
+	e := awsapi.EpochSeconds(t)
+	return &e
 }
 
 type chatMetrics struct {
@@ -269,6 +299,21 @@ func (h *Handler) describeContact(ctx context.Context, q request) (any, error) {
 	}
 	if c.SegmentAttributes != "" {
 		out.SegmentAttributes = json.RawMessage(c.SegmentAttributes)
+	}
+	if h.Routing != nil {
+		info, ok, err := h.Routing.Contact(ctx, q.instance, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out.QueueInfo = &queueInfo{ID: info.QueueID, EnqueueTimestamp: awsapi.EpochSeconds(info.EnqueuedAt)}
+			out.QueuePriority = info.Priority
+			if info.AgentID != "" {
+				out.AgentInfo = &agentInfo{ID: info.AgentID, AcceptedByAgentTimestamp: epochPtr(info.AcceptedAt),
+					ConnectedToAgentTimestamp: epochPtr(info.ConnectedToAgentAt), AfterContactWorkStartTimestamp: epochPtr(info.ACWStartedAt),
+					AfterContactWorkEndTimestamp: epochPtr(info.ACWEndedAt), AfterContactWorkDuration: info.AfterContactWorkSeconds}
+			}
+		}
 	}
 	if !c.DisconnectedAt.IsZero() {
 		t := awsapi.EpochSeconds(c.DisconnectedAt)
