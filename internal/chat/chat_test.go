@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/parley-chat/parley/internal/fault"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/bus/local"
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/store/sqlite"
 	"github.com/parley-chat/parley/internal/timer"
@@ -72,7 +72,6 @@ func newEnvWith(t *testing.T, cfg chat.Config) *env {
 	err = st.Write(ctx, func(tx store.Tx) error {
 		return tx.CreateInstance(store.NewInstance{
 			Instance:  store.Instance{ID: e.instance, Region: "us-east-1", CreatedAt: clk.Now()},
-			Admin:     store.User{ID: "u1", InstanceID: e.instance, Username: "admin", PasswordHash: "x", CreatedAt: clk.Now()},
 			AccessKey: store.AccessKey{ID: "AK1", InstanceID: e.instance, Secret: "s", CreatedAt: clk.Now()},
 			Flows:     []store.ContactFlow{{ID: e.flow, InstanceID: e.instance, Name: "in", Type: "CONTACT_FLOW", Content: "{}", CreatedAt: clk.Now()}},
 		})

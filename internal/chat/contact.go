@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/parley-chat/parley/internal/fault"
 	"time"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/store"
 )
 

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/parley-chat/parley/internal/fault"
 	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/store"
 )
 

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/parley-chat/parley/internal/fault"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/store"
 )
 

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/parley-chat/parley/internal/fault"
 	"slices"
 	"sort"
 	"time"
 
+	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/store"
 )
 

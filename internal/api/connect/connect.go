@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/parley-chat/parley/internal/fault"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/api/awsapi"
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
 )

@@ -9,13 +9,13 @@ package participant
 import (
 	"context"
 	"errors"
-	"github.com/parley-chat/parley/internal/fault"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/parley-chat/parley/internal/api/awsapi"
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/store"
 )
 
