@@ -51,7 +51,6 @@ func newServerWithRate(t *testing.T, ratePerToken float64) *server {
 	err = st.Write(ctx, func(tx store.Tx) error {
 		return tx.CreateInstance(store.NewInstance{
 			Instance:  store.Instance{ID: "i1", Region: "us-east-1", CreatedAt: now},
-			Admin:     store.User{ID: "u1", InstanceID: "i1", Username: "admin", PasswordHash: "x", CreatedAt: now},
 			AccessKey: store.AccessKey{ID: "AK", InstanceID: "i1", Secret: "s", CreatedAt: now},
 			Flows:     []store.ContactFlow{{ID: "f1", InstanceID: "i1", Name: "f", Type: "CONTACT_FLOW", Content: "{}", CreatedAt: now}},
 		})
