@@ -1,6 +1,12 @@
-// Package auth authenticates callers of Parley's APIs: SigV4-signed calls
-// of the Connect API with an instance's access keys, and (for people)
-// argon2id password hashes. Participant tokens belong to the chat package.
+// Package auth authenticates and authorizes callers of Parley: SigV4-signed
+// calls of the Connect API with an instance's access keys, and people.
+//
+// People are the Directory's: users with argon2id password hashes,
+// security profiles (sets of permissions with Connect's names, three of
+// them built in) that say what a user may do (Directory.Can), and the
+// workspace sessions users open with their username and password
+// (Directory.Login, Authenticate, Logout). Participant tokens belong to
+// the chat package; routing profiles and agent states to routing.
 package auth
 
 import (
