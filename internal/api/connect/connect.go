@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/api/awsapi"
+	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/routing"
@@ -32,6 +33,8 @@ type Authenticator func(r *http.Request, body []byte) (instanceID string, err er
 type Deps struct {
 	Chat    *chat.Service
 	Routing *routing.Service
+	// Directory serves the user and security profile operations.
+	Directory *auth.Directory
 	// Auth authenticates every call.
 	Auth   Authenticator
 	Region string
