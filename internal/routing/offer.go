@@ -25,13 +25,20 @@ func errOfferGone(contactID string) error {
 	return fault.Errorf(fault.Conflict, "There is no open offer of contact %s to you: it expired, was answered or went to another agent", contactID)
 }
 
-// activeAssignment returns the user's slot-holding assignment of a contact.
-func activeAssignment(tx store.Tx, instanceID, userID, contactID string) (store.Assignment, bool, error) {
+// activeAssignment returns the user's assignment of a contact in a
+// slot-holding state (an agent may have a contact in after-contact work
+// and, transferred back to them, offered again).
+func activeAssignment(tx store.Tx, instanceID, userID, contactID, state string) (store.Assignment, bool, error) {
 	as, err := tx.ListAssignments(store.AssignmentQuery{InstanceID: instanceID, UserID: userID, ContactID: contactID, Active: true})
-	if err != nil || len(as) == 0 {
+	if err != nil {
 		return store.Assignment{}, false, err
 	}
-	return as[len(as)-1], true, nil
+	for i := len(as) - 1; i >= 0; i-- {
+		if as[i].State == state {
+			return as[i], true, nil
+		}
+	}
+	return store.Assignment{}, false, nil
 }
 
 // Accept accepts the offer of a contact to an agent: the agent becomes an
@@ -47,11 +54,11 @@ func (s *Service) Accept(ctx context.Context, instanceID, userID, contactID stri
 		now := s.clock()
 		var ok bool
 		var err error
-		as, ok, err = activeAssignment(cx, instanceID, userID, cx.Contact.ID)
+		as, ok, err = activeAssignment(cx, instanceID, userID, cx.Contact.ID, store.AssignmentOffered)
 		if err != nil {
 			return err
 		}
-		if !ok || as.State != store.AssignmentOffered || !now.Before(as.ExpiresAt) || !cx.Active() {
+		if !ok || !now.Before(as.ExpiresAt) || !cx.Active() {
 			return errOfferGone(contactID)
 		}
 		u, err := getUser(cx, instanceID, userID)
@@ -92,11 +99,11 @@ func (s *Service) Accept(ctx context.Context, instanceID, userID, contactID stri
 func (s *Service) ParticipantToken(ctx context.Context, instanceID, userID, contactID string) (Accepted, error) {
 	var out Accepted
 	err := s.chat.InContact(ctx, instanceID, contactID, func(cx *chat.Tx) error {
-		as, ok, err := activeAssignment(cx, instanceID, userID, cx.Contact.ID)
+		as, ok, err := activeAssignment(cx, instanceID, userID, cx.Contact.ID, store.AssignmentConnected)
 		if err != nil {
 			return err
 		}
-		if !ok || as.State != store.AssignmentConnected {
+		if !ok {
 			return fault.Errorf(fault.InvalidRequest, "You are not connected to contact %s", contactID)
 		}
 		p, err := cx.ParticipantToken(as.ParticipantID)
@@ -123,11 +130,11 @@ func (s *Service) Reject(ctx context.Context, instanceID, userID, contactID stri
 		}
 		var ok bool
 		var err error
-		as, ok, err = activeAssignment(tx, instanceID, userID, contactID)
+		as, ok, err = activeAssignment(tx, instanceID, userID, contactID, store.AssignmentOffered)
 		if err != nil {
 			return err
 		}
-		if !ok || as.State != store.AssignmentOffered {
+		if !ok {
 			return errOfferGone(contactID)
 		}
 		agent, err = s.closeOffer(tx, &as, store.AssignmentRejected, StateRejected)
@@ -234,11 +241,11 @@ func (s *Service) CompleteACW(ctx context.Context, instanceID, userID, contactID
 		}
 		var ok bool
 		var err error
-		as, ok, err = activeAssignment(tx, instanceID, userID, contactID)
+		as, ok, err = activeAssignment(tx, instanceID, userID, contactID, store.AssignmentACW)
 		if err != nil {
 			return err
 		}
-		if !ok || as.State != store.AssignmentACW {
+		if !ok {
 			return fault.Errorf(fault.InvalidRequest, "Contact %s is not in after-contact work for you", contactID)
 		}
 		agent, err = s.finishACW(tx, &as)

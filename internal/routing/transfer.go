@@ -41,11 +41,11 @@ func (s *Service) Transfer(ctx context.Context, instanceID, userID, contactID st
 		if err := cx.LockRouting(instanceID); err != nil {
 			return err
 		}
-		as, ok, err := activeAssignment(cx, instanceID, userID, cx.Contact.ID)
+		as, ok, err := activeAssignment(cx, instanceID, userID, cx.Contact.ID, store.AssignmentConnected)
 		if err != nil {
 			return err
 		}
-		if !ok || as.State != store.AssignmentConnected || !cx.Active() {
+		if !ok || !cx.Active() {
 			return fault.Errorf(fault.InvalidRequest, "You are not connected to contact %s", contactID)
 		}
 		queueID, targetUser, err := s.resolveTarget(cx, instanceID, to)
@@ -160,11 +160,11 @@ func (s *Service) EndContact(ctx context.Context, instanceID, userID, contactID 
 		if err := cx.LockRouting(instanceID); err != nil {
 			return err
 		}
-		as, ok, err := activeAssignment(cx, instanceID, userID, cx.Contact.ID)
+		as, ok, err := activeAssignment(cx, instanceID, userID, cx.Contact.ID, store.AssignmentConnected)
 		if err != nil {
 			return err
 		}
-		if !ok || as.State != store.AssignmentConnected {
+		if !ok {
 			return fault.Errorf(fault.InvalidRequest, "You are not connected to contact %s", contactID)
 		}
 		return cx.RemoveParticipant(as.ParticipantID)
