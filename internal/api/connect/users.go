@@ -10,8 +10,12 @@ import (
 	"github.com/parley-chat/parley/internal/auth"
 )
 
-// registerUsers adds the user and security profile operations.
+// registerUsers adds the user and security profile operations, when the
+// handler has a directory.
 func (h *Handler) registerUsers(mux *http.ServeMux) {
+	if h.Directory == nil {
+		return
+	}
 	mux.HandleFunc("PUT /users/{InstanceId}", h.call(h.createUser))
 	mux.HandleFunc("GET /users/{InstanceId}/{UserId}", h.call(h.describeUser))
 	mux.HandleFunc("GET /users-summary/{InstanceId}", h.call(h.listUsers))
