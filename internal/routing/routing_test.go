@@ -470,3 +470,39 @@ func (e *env) checkNoStarvation(step int) {
 func containsQueue(profileBody []byte, queueID string) bool {
 	return strings.Contains(string(profileBody), `"QueueId":"`+queueID+`"`)
 }
+
+func TestAdminTransferAndRoutingData(t *testing.T) {
+	t.Parallel()
+	forEachDriver(t, func(t *testing.T, e *env) {
+		e.queue("q2", "always")
+		e.profile("p", 1, ProfileQueue{QueueID: "q2", Priority: 1})
+		e.agent("ann", "p", 0)
+		old := e.startChat()
+		e.clock.Advance(time.Minute)
+		urgent := e.startChat()
+		for _, c := range []string{old, urgent} {
+			if err := e.r.TransferContact(e.ctx, e.instance, c, e.flow, TransferTarget{QueueID: "q2"}); err != nil {
+				t.Fatalf("transfer %s: %v", c, err)
+			}
+		}
+		if err := e.r.TransferContact(e.ctx, e.instance, old, "no-such-flow", TransferTarget{QueueID: "q2"}); !isCode(err, fault.NotFound) {
+			t.Fatalf("transfer with a missing flow: got %v", err)
+		}
+		one := 1
+		if err := e.r.UpdateRoutingData(e.ctx, e.instance, urgent, &one, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.available("ann")
+		if o := e.pass(); len(o) != 1 || o[0].ContactID != urgent {
+			t.Fatalf("offers: %+v, want the priority-1 contact first", o)
+		}
+		// Moving an offered contact withdraws the offer.
+		if err := e.r.TransferContact(e.ctx, e.instance, urgent, e.flow, TransferTarget{QueueID: "basic"}); err != nil {
+			t.Fatal(err)
+		}
+		if a := e.agentState("ann"); a.ChatsUsed != 0 || !a.Routable {
+			t.Fatalf("ann after the offered contact moved: %+v", a)
+		}
+		e.checkInvariants()
+	})
+}

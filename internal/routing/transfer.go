@@ -230,3 +230,123 @@ func displayQueue(r store.ContactRouting) string {
 	}
 	return r.QueueID
 }
+
+// TransferContact is the admin's transfer (Connect's TransferContact): a
+// waiting contact moves to another queue or agent, keeping no place; a
+// contact with an agent is transferred as if that agent had done it.
+// flowID names the transfer flow, which must exist; until contact flows
+// run, the contact moves without running it.
+func (s *Service) TransferContact(ctx context.Context, instanceID, contactID, flowID string, to TransferTarget) error {
+	if to.QuickConnectID != "" || (to.QueueID == "") == (to.UserID == "") {
+		return fault.Errorf(fault.InvalidParameter, "Give exactly one of QueueId and UserId")
+	}
+	if _, err := s.store.GetContactFlow(ctx, instanceID, flowID); errors.Is(err, store.ErrNotFound) {
+		return fault.NotFoundf("CONTACT_FLOW", flowID, "Contact flow %s not found", flowID)
+	} else if err != nil {
+		return fmt.Errorf("transfer contact: %w", err)
+	}
+	r, err := s.store.GetContactRouting(ctx, instanceID, resourceID(contactID))
+	if err == nil && r.State == store.RoutingConnected && r.AgentID != "" {
+		return s.Transfer(ctx, instanceID, r.AgentID, contactID, to)
+	}
+	var failure error
+	err = s.chat.InContact(ctx, instanceID, contactID, func(cx *chat.Tx) error {
+		failure = nil
+		if !cx.Active() {
+			return fault.Errorf(fault.InvalidRequest, "Contact %s has ended", contactID)
+		}
+		if err := cx.LockRouting(instanceID); err != nil {
+			return err
+		}
+		queueID, targetUser, err := s.resolveTarget(cx, instanceID, to)
+		if err != nil {
+			return err
+		}
+		if reason, err := s.queueRefuses(cx, instanceID, queueID); err != nil {
+			return err
+		} else if reason != "" {
+			failure = fault.Errorf(fault.LimitExceeded, "Transfer failed: %s", reason)
+			return cx.AppendEvent(chat.EventTransferFailed, nil)
+		}
+		r, err := cx.GetContactRouting(instanceID, cx.Contact.ID)
+		if err == nil {
+			// An open offer is withdrawn first.
+			as, err := cx.ListAssignments(store.AssignmentQuery{InstanceID: instanceID, ContactID: cx.Contact.ID, Active: true})
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				if a.State != store.AssignmentOffered {
+					continue
+				}
+				agent, err := s.closeOffer(cx, &a, store.AssignmentCancelled, "")
+				if err != nil {
+					return err
+				}
+				cx.After(func(ctx context.Context) {
+					s.notifyAgent(ctx, instanceID, a.UserID, AgentEvent{Type: EventOfferCancelled, ContactID: a.ContactID, Assignment: assignmentView(a)})
+					s.afterAgentChange(ctx, agent)
+				})
+			}
+			if r, err = cx.GetContactRouting(instanceID, cx.Contact.ID); err != nil {
+				return err
+			}
+			r.Transfers = appendTransfer(r.Transfers, transferRecord{At: s.clock(), FromQueue: displayQueue(r), ToQueueID: queueID, ToUserID: targetUser})
+			if err := cx.PutContactRouting(r); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := s.enqueue(cx, cx.Contact, queueID, targetUser); err != nil {
+			return err
+		}
+		return cx.AppendEvent(chat.EventTransferSucceeded, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("transfer contact: %w", err)
+	}
+	return failure
+}
+
+// UpdateRoutingData changes a waiting contact's priority (1 is served
+// first) and/or adds to its time in queue (Connect's
+// UpdateContactRoutingData); nil leaves a value as it is.
+func (s *Service) UpdateRoutingData(ctx context.Context, instanceID, contactID string, priority, ageSeconds *int) error {
+	if priority != nil && *priority < 1 {
+		return fault.Errorf(fault.InvalidParameter, "QueuePriority must be at least 1")
+	}
+	if ageSeconds != nil && (*ageSeconds < -2147483648 || *ageSeconds > 2147483647) {
+		return fault.Errorf(fault.InvalidParameter, "QueueTimeAdjustmentSeconds is out of range")
+	}
+	err := s.chat.InContact(ctx, instanceID, contactID, func(cx *chat.Tx) error {
+		if !cx.Active() {
+			return fault.Errorf(fault.InvalidRequest, "Contact %s has ended", contactID)
+		}
+		if err := cx.LockRouting(instanceID); err != nil {
+			return err
+		}
+		r, err := cx.GetContactRouting(instanceID, cx.Contact.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return fault.Errorf(fault.InvalidRequest, "Contact %s is not in a queue", contactID)
+		} else if err != nil {
+			return err
+		}
+		if priority != nil {
+			r.Priority = *priority
+		}
+		if ageSeconds != nil {
+			r.RankAt = r.EnqueuedAt.Add(-secondsDuration(*ageSeconds))
+		}
+		r.UpdatedAt = s.clock()
+		if err := cx.PutContactRouting(r); err != nil {
+			return err
+		}
+		cx.After(func(context.Context) { s.dispatch.kick(instanceID) })
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update contact routing data: %w", err)
+	}
+	return nil
+}

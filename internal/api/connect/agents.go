@@ -13,6 +13,58 @@ import (
 func (h *Handler) registerAgents(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /users/{InstanceId}/{UserId}/status", h.call(h.putUserStatus))
 	mux.HandleFunc("POST /metrics/userdata/{InstanceId}", h.call(h.getCurrentUserData))
+	mux.HandleFunc("POST /contact/transfer", h.call(h.transferContact))
+	mux.HandleFunc("POST /contacts/{InstanceId}/{ContactId}/routing-data", h.call(h.updateContactRoutingData))
+}
+
+func (h *Handler) transferContact(ctx context.Context, q request) (any, error) {
+	var in struct {
+		InstanceID    string `json:"InstanceId"`
+		ContactID     string `json:"ContactId"`
+		ContactFlowID string `json:"ContactFlowId"`
+		QueueID       string `json:"QueueId"`
+		UserID        string `json:"UserId"`
+		ClientToken   string
+	}
+	if err := q.decode(&in); err != nil {
+		return nil, err
+	}
+	if err := q.checkInstance(in.InstanceID); err != nil {
+		return nil, err
+	}
+	if in.ContactID == "" || in.ContactFlowID == "" {
+		return nil, awsapi.Errorf("InvalidParameterException", 400, "ContactId and ContactFlowId are required")
+	}
+	to := routing.TransferTarget{QueueID: resourceID(in.QueueID), UserID: resourceID(in.UserID)}
+	if err := h.Routing.TransferContact(ctx, q.instance, resourceID(in.ContactID), resourceID(in.ContactFlowID), to); err != nil {
+		return nil, err
+	}
+	id := resourceID(in.ContactID)
+	return struct {
+		ContactID  string `json:"ContactId"`
+		ContactArn string
+	}{id, h.arn(q.instance, "contact", id)}, nil
+}
+
+func (h *Handler) updateContactRoutingData(ctx context.Context, q request) (any, error) {
+	if err := q.checkInstance(q.r.PathValue("InstanceId")); err != nil {
+		return nil, err
+	}
+	var in struct {
+		QueueTimeAdjustmentSeconds *int
+		QueuePriority              *int
+		RoutingCriteria            any
+	}
+	if err := q.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.RoutingCriteria != nil {
+		return nil, awsapi.Errorf("InvalidParameterException", 400, "RoutingCriteria (routing steps by proficiency) is not supported")
+	}
+	if err := h.Routing.UpdateRoutingData(ctx, q.instance, q.r.PathValue("ContactId"), in.QueuePriority, in.QueueTimeAdjustmentSeconds); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
 }
 
 func (h *Handler) arn(instanceID, kind, id string) string {
