@@ -1,0 +1,375 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/fault"
+	"github.com/parley-chat/parley/internal/routing"
+)
+
+// userView is a user as the workspace shows them: never the stored
+// record, which holds the password hash.
+type userView struct {
+	ID          string `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"displayName"`
+}
+
+func viewUser(u auth.User) userView {
+	name := strings.TrimSpace(u.IdentityInfo.FirstName + " " + u.IdentityInfo.LastName)
+	if name == "" {
+		name = u.Username
+	}
+	return userView{ID: u.ID, Username: u.Username, DisplayName: name}
+}
+
+type loginInput struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Instance string `json:"instance"`
+}
+
+type loginOutput struct {
+	User      userView  `json:"user"`
+	CSRFToken string    `json:"csrfToken"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// login opens a session and sets its cookie. It needs no session and no
+// CSRF token (there is none yet), but a cross-origin Origin is refused so
+// another site cannot log a browser in to an account of its choosing.
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if err := checkOrigin(r); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var in loginInput
+	if err := decode(w, r, &in); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if in.Username == "" || in.Password == "" {
+		h.writeError(w, r, fault.Errorf(fault.InvalidParameter, "username and password are required"))
+		return
+	}
+	if len(in.Username) > MaxIDLength || len(in.Password) > 1024 || len(in.Instance) > MaxIDLength {
+		h.writeError(w, r, fault.Errorf(fault.InvalidParameter, "username, password or instance is too long"))
+		return
+	}
+	sess, err := h.dir.Login(r.Context(), auth.LoginInput{Instance: in.Instance, Username: in.Username, Password: in.Password, ClientIP: clientIP(r)})
+	var fe *fault.Error
+	if errors.As(err, &fe) && fe.Code == fault.AccessDenied {
+		// One answer for an unknown user, a wrong password and an unknown
+		// instance: the login page must not tell which exist.
+		h.writeError(w, r, &apiError{status: http.StatusUnauthorized, code: "InvalidCredentials", message: "Invalid username or password"})
+		return
+	} else if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	http.SetCookie(w, h.cookie(r, sess.Token, sess.ExpiresAt))
+	writeJSON(w, http.StatusOK, loginOutput{User: viewUser(sess.User), CSRFToken: sess.CSRF, ExpiresAt: sess.ExpiresAt})
+}
+
+// cookie returns the session cookie; an empty value with a past expiry
+// clears it.
+func (h *Handler) cookie(r *http.Request, value string, expires time.Time) *http.Cookie {
+	c := &http.Cookie{Name: CookieName, Value: value, Path: prefix, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: h.secure || r.TLS != nil, Expires: expires}
+	if value == "" {
+		c.MaxAge = -1
+		c.Expires = time.Time{}
+	}
+	return c
+}
+
+// logout puts the agent Offline, closes their event sockets on this node
+// and ends the session. Failing to set the status does not keep anyone
+// logged in: it is logged and the session ends anyway.
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	ctx := r.Context()
+	st, err := h.routing.Agent(ctx, s.InstanceID, s.User.ID)
+	if err == nil && st.Status.StatusID != routing.StatusOfflineID {
+		_, err = h.routing.SetStatus(ctx, s.InstanceID, s.User.ID, routing.StatusOfflineID)
+	}
+	if err != nil {
+		h.log.Warn("logout: could not set the agent offline", "instance_id", s.InstanceID, "user_id", s.User.ID, "err", err)
+	}
+	if err := h.dir.Logout(ctx, s.token); err != nil {
+		return nil, fmt.Errorf("logout: %w", err)
+	}
+	h.sockets.endSession(s.token)
+	http.SetCookie(w, h.cookie(r, "", time.Time{}))
+	return nil, nil
+}
+
+type meOutput struct {
+	User        userView           `json:"user"`
+	CSRFToken   string             `json:"csrfToken"`
+	ExpiresAt   time.Time          `json:"expiresAt"`
+	State       routing.AgentState `json:"state"`
+	Permissions []string           `json:"permissions"`
+}
+
+// me tells a (re)loaded workspace who is logged in, the CSRF token to
+// use, what the user may do and where they stand.
+func (h *Handler) me(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	ctx := r.Context()
+	perms := []string{}
+	for _, p := range auth.AllPermissions {
+		ok, err := h.can(ctx, s, p)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			perms = append(perms, p)
+		}
+	}
+	st, err := h.routing.Agent(ctx, s.InstanceID, s.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("agent state: %w", err)
+	}
+	return meOutput{User: viewUser(s.User), CSRFToken: s.CSRF, ExpiresAt: s.ExpiresAt, State: st, Permissions: perms}, nil
+}
+
+type statusesOutput struct {
+	Statuses []routing.AgentStatus `json:"statuses"`
+}
+
+// statuses lists the statuses an agent can choose: the enabled ones, by
+// display order (those without one last, as routing lists them).
+func (h *Handler) statuses(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	list, err := h.routing.ListAgentStatuses(r.Context(), s.InstanceID, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list agent statuses: %w", err)
+	}
+	list = slices.DeleteFunc(list, func(st routing.AgentStatus) bool { return st.State == "DISABLED" })
+	slices.SortStableFunc(list, func(a, b routing.AgentStatus) int {
+		switch {
+		case a.DisplayOrder == b.DisplayOrder:
+			return 0
+		case a.DisplayOrder == 0:
+			return 1
+		case b.DisplayOrder == 0:
+			return -1
+		}
+		return a.DisplayOrder - b.DisplayOrder
+	})
+	return statusesOutput{Statuses: list}, nil
+}
+
+type statusInput struct {
+	StatusID string `json:"statusId"`
+}
+
+type statusOutput struct {
+	Status routing.StatusView `json:"status"`
+}
+
+func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	return h.putStatus(w, r, s, s.User.ID)
+}
+
+// setUserStatus sets another agent's status, as a supervisor may in
+// Connect: it takes AgentStates.View and AccessMetrics (the directory's
+// definition). Setting one's own status this way needs only
+// BasicAgentAccess, like PUT /status.
+func (h *Handler) setUserStatus(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	userID, err := pathID(r, "userId")
+	if err != nil {
+		return nil, err
+	}
+	perms := []string{auth.PermAgentStatesView, auth.PermAccessMetrics}
+	if userID == s.User.ID {
+		perms = []string{auth.PermBasicAgentAccess}
+	}
+	for _, p := range perms {
+		if err := h.require(r.Context(), s, p); err != nil {
+			return nil, err
+		}
+	}
+	return h.putStatus(w, r, s, userID)
+}
+
+func (h *Handler) putStatus(w http.ResponseWriter, r *http.Request, s session, userID string) (any, error) {
+	var in statusInput
+	if err := decode(w, r, &in); err != nil {
+		return nil, err
+	}
+	if err := checkID("statusId", in.StatusID); err != nil {
+		return nil, err
+	}
+	v, err := h.routing.SetStatus(r.Context(), s.InstanceID, userID, in.StatusID)
+	if err != nil {
+		return nil, err
+	}
+	return statusOutput{Status: v}, nil
+}
+
+type contactsOutput struct {
+	Status   routing.StatusView     `json:"status"`
+	Contacts []routing.AgentContact `json:"contacts"`
+}
+
+// contacts lists the agent's offered, connected and after-contact-work
+// contacts, with their status.
+func (h *Handler) contacts(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	st, err := h.routing.Agent(r.Context(), s.InstanceID, s.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	return contactsOutput{Status: st.Status, Contacts: st.Contacts}, nil
+}
+
+// contactAction runs one action on a contact of the agent, the body
+// being empty (or {}).
+func (h *Handler) contactAction(w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, contactID string) (any, error)) (any, error) {
+	id, err := pathID(r, "contactId")
+	if err != nil {
+		return nil, err
+	}
+	var none struct{}
+	if err := decode(w, r, &none); err != nil {
+		return nil, err
+	}
+	return fn(r.Context(), id)
+}
+
+func (h *Handler) accept(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	return h.contactAction(w, r, func(ctx context.Context, id string) (any, error) {
+		return h.routing.Accept(ctx, s.InstanceID, s.User.ID, id)
+	})
+}
+
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	return h.contactAction(w, r, func(ctx context.Context, id string) (any, error) {
+		return nil, h.routing.Reject(ctx, s.InstanceID, s.User.ID, id)
+	})
+}
+
+func (h *Handler) token(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	return h.contactAction(w, r, func(ctx context.Context, id string) (any, error) {
+		return h.routing.ParticipantToken(ctx, s.InstanceID, s.User.ID, id)
+	})
+}
+
+func (h *Handler) end(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	return h.contactAction(w, r, func(ctx context.Context, id string) (any, error) {
+		return nil, h.routing.EndContact(ctx, s.InstanceID, s.User.ID, id)
+	})
+}
+
+func (h *Handler) completeACW(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	return h.contactAction(w, r, func(ctx context.Context, id string) (any, error) {
+		return nil, h.routing.CompleteACW(ctx, s.InstanceID, s.User.ID, id)
+	})
+}
+
+// transfer moves a contact to a queue, an agent or a quick connect's
+// destination (exactly one of them; routing checks that).
+func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	id, err := pathID(r, "contactId")
+	if err != nil {
+		return nil, err
+	}
+	var to routing.TransferTarget
+	if err := decode(w, r, &to); err != nil {
+		return nil, err
+	}
+	for name, v := range map[string]string{"queueId": to.QueueID, "userId": to.UserID, "quickConnectId": to.QuickConnectID} {
+		if len(v) > MaxIDLength {
+			return nil, fault.Errorf(fault.InvalidParameter, "%s must be at most %d characters", name, MaxIDLength)
+		}
+	}
+	return nil, h.routing.Transfer(r.Context(), s.InstanceID, s.User.ID, id, to)
+}
+
+type quickConnectsOutput struct {
+	QuickConnects []routing.QuickConnect `json:"quickConnects"`
+}
+
+// quickConnects lists the transfer destinations for the transfer dialog:
+// as in Connect's contact control panel, the quick connects of the queues
+// the agent's routing profile serves, of the types that can take a chat
+// (USER and QUEUE), by name.
+func (h *Handler) quickConnects(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	out := quickConnectsOutput{QuickConnects: []routing.QuickConnect{}}
+	ctx := r.Context()
+	if s.User.RoutingProfileID == "" {
+		return out, nil
+	}
+	p, err := h.routing.RoutingProfile(ctx, s.InstanceID, s.User.RoutingProfileID)
+	var fe *fault.Error
+	if errors.As(err, &fe) && fe.Code == fault.NotFound {
+		return out, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("routing profile: %w", err)
+	}
+	wanted := map[string]bool{}
+	for _, pq := range p.Queues {
+		q, err := h.routing.Queue(ctx, s.InstanceID, pq.QueueID)
+		if errors.As(err, &fe) && fe.Code == fault.NotFound {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("queue %s: %w", pq.QueueID, err)
+		}
+		for _, id := range q.QuickConnectIDs {
+			wanted[id] = true
+		}
+	}
+	if len(wanted) == 0 {
+		return out, nil
+	}
+	all, err := h.routing.ListQuickConnects(ctx, s.InstanceID, []string{routing.QuickConnectTypeUser, routing.QuickConnectTypeQueue})
+	if err != nil {
+		return nil, fmt.Errorf("list quick connects: %w", err)
+	}
+	for _, qc := range all {
+		if wanted[qc.ID] {
+			out.QuickConnects = append(out.QuickConnects, qc)
+		}
+	}
+	return out, nil
+}
+
+type liveContactsOutput struct {
+	Contacts []routing.LiveContact `json:"contacts"`
+}
+
+// liveContacts lists the instance's queued, offered and connected
+// contacts for a supervisor. It takes ManagerListenIn (the list is what
+// a supervisor picks a chat to monitor from) or AccessMetrics (the
+// directory's permission to see live contacts).
+func (h *Handler) liveContacts(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	ok, err := h.can(r.Context(), s, auth.PermManagerListenIn)
+	if err == nil && !ok {
+		ok, err = h.can(r.Context(), s, auth.PermAccessMetrics)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, forbidden("You need the " + auth.PermManagerListenIn + " or " + auth.PermAccessMetrics + " permission")
+	}
+	list, err := h.routing.LiveContacts(r.Context(), s.InstanceID)
+	if err != nil {
+		return nil, err
+	}
+	return liveContactsOutput{Contacts: list}, nil
+}
+
+// monitor joins a supervisor to a live chat; the answer carries their
+// participant token.
+func (h *Handler) monitor(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	return h.contactAction(w, r, func(ctx context.Context, id string) (any, error) {
+		return h.routing.Monitor(ctx, s.InstanceID, s.User.ID, id)
+	})
+}
