@@ -545,18 +545,60 @@ func TestMe(t *testing.T) {
 func TestStatuses(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
+	ctx := context.Background()
+	inst := s.boot.InstanceID
+	var made []string
+	for _, st := range []routing.AgentStatus{
+		{Name: "Lunch", State: "ENABLED"}, // no display order: last
+		{Name: "Break", State: "ENABLED", DisplayOrder: 3},
+		{Name: "Training", State: "DISABLED", DisplayOrder: 4},
+	} {
+		out, err := s.routing.CreateAgentStatus(ctx, inst, st)
+		if err != nil {
+			t.Fatalf("CreateAgentStatus %s: %v", st.Name, err)
+		}
+		made = append(made, out.ID)
+	}
 	c := s.loginAgent()
-	var out struct{ Statuses []routing.AgentStatus }
+	var out struct {
+		Statuses []struct{ ID, Name, Type string }
+	}
 	c.ok("GET", "/api/agent/statuses", nil, &out)
 	var ids []string
 	for _, st := range out.Statuses {
 		ids = append(ids, st.ID)
 	}
-	if !slices.Equal(ids, []string{routing.StatusAvailableID, routing.StatusOfflineID}) {
-		t.Fatalf("statuses: got %v, want Available then Offline", ids)
+	if want := []string{routing.StatusAvailableID, routing.StatusOfflineID, made[1], made[0]}; !slices.Equal(ids, want) {
+		t.Fatalf("statuses: got %v (%+v), want Available, Offline, Break, Lunch", ids, out.Statuses)
 	}
-	if st := c.setStatus(routing.StatusAvailableID); !st.Routable || st.Name != "Available" || st.ChatSlots != 2 {
-		t.Fatalf("set Available: got %+v, want routable with 2 chat slots", st)
+
+	tests := []struct {
+		name       string
+		statusID   string
+		wantStatus int
+		wantName   string
+		routable   bool
+	}{
+		{"available", routing.StatusAvailableID, 200, "Available", true},
+		{"custom", made[1], 200, "Break", false},
+		{"disabled", made[2], 400, "", false},
+		{"offline", routing.StatusOfflineID, 200, "Offline", false},
+	}
+	for _, tt := range tests { // in order: one agent
+		t.Run(tt.name, func(t *testing.T) {
+			r := c.send(req{method: "PUT", path: "/api/agent/status", body: map[string]string{"statusId": tt.statusID}})
+			if r.status != tt.wantStatus {
+				t.Fatalf("got %d %s, want %d", r.status, r.body, tt.wantStatus)
+			}
+			if r.status != 200 {
+				return
+			}
+			var got struct{ Status routing.StatusView }
+			r.decode(t, &got)
+			if got.Status.Name != tt.wantName || got.Status.Routable != tt.routable || got.Status.ChatSlots != 2 {
+				t.Fatalf("got %+v, want %s (routable %v) with 2 chat slots", got.Status, tt.wantName, tt.routable)
+			}
+		})
 	}
 }
 
@@ -659,7 +701,9 @@ func TestRejectAndTransfer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateQuickConnect: %v", err)
 	}
-	var qcs struct{ QuickConnects []routing.QuickConnect }
+	var qcs struct {
+		QuickConnects []struct{ ID, Name, Type, QueueID string }
+	}
 	c.ok("GET", "/api/agent/quick-connects", nil, &qcs)
 	if len(qcs.QuickConnects) != 0 {
 		t.Fatalf("quick connects before association: %+v, want none", qcs.QuickConnects)
@@ -668,8 +712,8 @@ func TestRejectAndTransfer(t *testing.T) {
 		t.Fatalf("AssociateQueueQuickConnects: %v", err)
 	}
 	c.ok("GET", "/api/agent/quick-connects", nil, &qcs)
-	if len(qcs.QuickConnects) != 1 || qcs.QuickConnects[0].ID != qc.ID {
-		t.Fatalf("quick connects: %+v, want %s", qcs.QuickConnects, qc.ID)
+	if len(qcs.QuickConnects) != 1 || qcs.QuickConnects[0].ID != qc.ID || qcs.QuickConnects[0].Type != "QUEUE" || qcs.QuickConnects[0].QueueID != esc.ID {
+		t.Fatalf("quick connects: %+v, want %s to queue %s", qcs.QuickConnects, qc.ID, esc.ID)
 	}
 
 	c.ok("POST", contactPath(contactID, "transfer"), map[string]string{"quickConnectId": qc.ID}, nil)

@@ -140,8 +140,17 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request, s session) (any, er
 	return meOutput{User: viewUser(s.User), CSRFToken: s.CSRF, ExpiresAt: s.ExpiresAt, State: st, Permissions: perms}, nil
 }
 
+// statusOption is an agent status in the status menu.
+type statusOption struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Description  string `json:"description,omitempty"`
+	Type         string `json:"type"` // ROUTABLE, CUSTOM or OFFLINE
+	DisplayOrder int    `json:"displayOrder,omitempty"`
+}
+
 type statusesOutput struct {
-	Statuses []routing.AgentStatus `json:"statuses"`
+	Statuses []statusOption `json:"statuses"`
 }
 
 // statuses lists the statuses an agent can choose: the enabled ones, by
@@ -163,7 +172,11 @@ func (h *Handler) statuses(w http.ResponseWriter, r *http.Request, s session) (a
 		}
 		return a.DisplayOrder - b.DisplayOrder
 	})
-	return statusesOutput{Statuses: list}, nil
+	out := statusesOutput{Statuses: make([]statusOption, 0, len(list))}
+	for _, st := range list {
+		out.Statuses = append(out.Statuses, statusOption{ID: st.ID, Name: st.Name, Description: st.Description, Type: st.Type, DisplayOrder: st.DisplayOrder})
+	}
+	return out, nil
 }
 
 type statusInput struct {
@@ -292,8 +305,19 @@ func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, s session) (a
 	return nil, h.routing.Transfer(r.Context(), s.InstanceID, s.User.ID, id, to)
 }
 
+// quickConnectView is a transfer destination in the transfer dialog; a
+// transfer names it by id (quickConnectId).
+type quickConnectView struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Type        string `json:"type"` // USER or QUEUE
+	QueueID     string `json:"queueId,omitempty"`
+	UserID      string `json:"userId,omitempty"`
+}
+
 type quickConnectsOutput struct {
-	QuickConnects []routing.QuickConnect `json:"quickConnects"`
+	QuickConnects []quickConnectView `json:"quickConnects"`
 }
 
 // quickConnects lists the transfer destinations for the transfer dialog:
@@ -301,7 +325,7 @@ type quickConnectsOutput struct {
 // the agent's routing profile serves, of the types that can take a chat
 // (USER and QUEUE), by name.
 func (h *Handler) quickConnects(w http.ResponseWriter, r *http.Request, s session) (any, error) {
-	out := quickConnectsOutput{QuickConnects: []routing.QuickConnect{}}
+	out := quickConnectsOutput{QuickConnects: []quickConnectView{}}
 	ctx := r.Context()
 	if s.User.RoutingProfileID == "" {
 		return out, nil
@@ -333,9 +357,17 @@ func (h *Handler) quickConnects(w http.ResponseWriter, r *http.Request, s sessio
 		return nil, fmt.Errorf("list quick connects: %w", err)
 	}
 	for _, qc := range all {
-		if wanted[qc.ID] {
-			out.QuickConnects = append(out.QuickConnects, qc)
+		if !wanted[qc.ID] {
+			continue
 		}
+		v := quickConnectView{ID: qc.ID, Name: qc.Name, Description: qc.Description, Type: qc.Config.Type}
+		if c := qc.Config.QueueConfig; c != nil {
+			v.QueueID = c.QueueID
+		}
+		if c := qc.Config.UserConfig; c != nil {
+			v.UserID = c.UserID
+		}
+		out.QuickConnects = append(out.QuickConnects, v)
 	}
 	return out, nil
 }
