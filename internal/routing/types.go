@@ -1,5 +1,7 @@
 package routing
 
+import "time"
+
 // Channels a routing profile can serve. Parley routes chats; TASK is
 // accepted in routing profiles so Connect configurations import unchanged.
 const (
@@ -27,6 +29,9 @@ type Queue struct {
 	OutboundCallerConfig *OutboundCallerConfig `json:"OutboundCallerConfig,omitempty"`
 	QuickConnectIDs      []string              `json:"QuickConnectIds,omitempty"`
 	Tags                 map[string]string     `json:"Tags,omitempty"`
+	// UpdatedAt is when the resource was last written (the store row's,
+	// not part of the body).
+	UpdatedAt time.Time `json:"-"`
 }
 
 // OutboundCallerConfig is a queue's outbound settings, kept for Connect
@@ -51,6 +56,9 @@ type RoutingProfile struct {
 	// TIME_SINCE_LAST_INBOUND, as in Connect.
 	AgentAvailabilityTimer string            `json:"AgentAvailabilityTimer,omitempty"`
 	Tags                   map[string]string `json:"Tags,omitempty"`
+	// UpdatedAt is when the resource was last written (the store row's,
+	// not part of the body).
+	UpdatedAt time.Time `json:"-"`
 }
 
 // MediaConcurrency is how many contacts of one channel an agent handles at
@@ -93,6 +101,9 @@ type HoursOfOperation struct {
 	Config      []HoursConfig     `json:"Config"`
 	Overrides   []HoursOverride   `json:"Overrides,omitempty"`
 	Tags        map[string]string `json:"Tags,omitempty"`
+	// UpdatedAt is when the resource was last written (the store row's,
+	// not part of the body).
+	UpdatedAt time.Time `json:"-"`
 }
 
 // HoursConfig is one open interval on one weekday. An end before or equal
@@ -143,6 +154,9 @@ type QuickConnect struct {
 	Description string             `json:"Description,omitempty"`
 	Config      QuickConnectConfig `json:"QuickConnectConfig"`
 	Tags        map[string]string  `json:"Tags,omitempty"`
+	// UpdatedAt is when the resource was last written (the store row's,
+	// not part of the body).
+	UpdatedAt time.Time `json:"-"`
 }
 
 // QuickConnectConfig is where a quick connect goes.
@@ -185,6 +199,9 @@ type AgentStatus struct {
 	DisplayOrder int               `json:"DisplayOrder,omitempty"`
 	State        string            `json:"State"` // ENABLED or DISABLED
 	Tags         map[string]string `json:"Tags,omitempty"`
+	// UpdatedAt is when the resource was last written (the store row's,
+	// not part of the body).
+	UpdatedAt time.Time `json:"-"`
 }
 
 // IDs of the built-in agent statuses, the same in every instance.
