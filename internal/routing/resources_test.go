@@ -305,12 +305,18 @@ func TestRoutingProfileUpdates(t *testing.T) {
 		do   func() error
 		want fault.Code
 	}{
-		{"associate", func() error { return e.r.AssociateRoutingProfileQueues(e.ctx, e.instance, p.ID, []routing.ProfileQueue{q2}) }, 0},
-		{"associate again", func() error { return e.r.AssociateRoutingProfileQueues(e.ctx, e.instance, p.ID, []routing.ProfileQueue{q2}) }, fault.InvalidParameter},
+		{"associate", func() error {
+			return e.r.AssociateRoutingProfileQueues(e.ctx, e.instance, p.ID, []routing.ProfileQueue{q2})
+		}, 0},
+		{"associate again", func() error {
+			return e.r.AssociateRoutingProfileQueues(e.ctx, e.instance, p.ID, []routing.ProfileQueue{q2})
+		}, fault.InvalidParameter},
 		{"associate unknown queue", func() error {
 			return e.r.AssociateRoutingProfileQueues(e.ctx, e.instance, p.ID, []routing.ProfileQueue{{QueueID: "nope", Channel: "CHAT", Priority: 1}})
 		}, fault.NotFound},
-		{"associate to unknown profile", func() error { return e.r.AssociateRoutingProfileQueues(e.ctx, e.instance, "nope", []routing.ProfileQueue{q2}) }, fault.NotFound},
+		{"associate to unknown profile", func() error {
+			return e.r.AssociateRoutingProfileQueues(e.ctx, e.instance, "nope", []routing.ProfileQueue{q2})
+		}, fault.NotFound},
 		{"update queue", func() error {
 			return e.r.UpdateRoutingProfileQueues(e.ctx, e.instance, p.ID, []routing.ProfileQueue{{QueueID: second, Channel: "CHAT", Priority: 3, Delay: 5}})
 		}, 0},
