@@ -1,7 +1,7 @@
 // Package bootstrap creates the first instance of an empty Parley store:
-// an admin user, an access key pair for the Connect API, a queue, a
-// routing profile and a default inbound flow, and writes their
-// credentials to <data-dir>/bootstrap.json for the operator.
+// an admin user, an access key pair for the Connect API, hours of
+// operation, a queue, a routing profile and a default inbound flow, and
+// writes their credentials to <data-dir>/bootstrap.json for the operator.
 package bootstrap
 
 import (
@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -71,13 +72,15 @@ func Ensure(ctx context.Context, st store.Store, dataDir, region string, now tim
 		return false, fmt.Errorf("bootstrap: %w", err)
 	}
 	now = now.UTC()
+	resources, err := basicResources(res, uuid.NewString(), hash, now)
+	if err != nil {
+		return false, fmt.Errorf("bootstrap: %w", err)
+	}
 	ni := store.NewInstance{
-		Instance:        store.Instance{ID: res.InstanceID, Alias: "parley", Region: region, CreatedAt: now},
-		Admin:           store.User{ID: uuid.NewString(), InstanceID: res.InstanceID, Username: res.AdminUsername, PasswordHash: hash, CreatedAt: now},
-		AccessKey:       store.AccessKey{ID: res.AccessKeyID, InstanceID: res.InstanceID, Secret: res.SecretAccessKey, CreatedAt: now},
-		Queues:          []store.Queue{{ID: res.BasicQueueID, InstanceID: res.InstanceID, Name: "BasicQueue", CreatedAt: now}},
-		RoutingProfiles: []store.RoutingProfile{{ID: res.RoutingProfileID, InstanceID: res.InstanceID, Name: "Basic Routing Profile", DefaultQueueID: res.BasicQueueID, CreatedAt: now}},
-		Flows:           []store.ContactFlow{{ID: res.InboundFlowID, InstanceID: res.InstanceID, Name: "Default inbound flow", Type: "CONTACT_FLOW", Content: inboundFlow(res.BasicQueueID), CreatedAt: now}},
+		Instance:  store.Instance{ID: res.InstanceID, Alias: "parley", Region: region, CreatedAt: now},
+		AccessKey: store.AccessKey{ID: res.AccessKeyID, InstanceID: res.InstanceID, Secret: res.SecretAccessKey, CreatedAt: now},
+		Resources: resources,
+		Flows:     []store.ContactFlow{{ID: res.InboundFlowID, InstanceID: res.InstanceID, Name: "Default inbound flow", Type: "CONTACT_FLOW", Content: inboundFlow(res.BasicQueueID), CreatedAt: now}},
 	}
 	// Write the file first: if the process dies between the two steps, the
 	// next start finds an empty store and bootstraps again, overwriting
@@ -98,6 +101,56 @@ func Ensure(ctx context.Context, st store.Store, dataDir, region string, now tim
 	}
 	log.Info("bootstrapped a new instance; credentials written", "instance_id", res.InstanceID, "credentials", path)
 	return true, nil
+}
+
+// basicResources are a new instance's configuration, as a new Connect
+// instance has it: "Basic Hours" (always open, UTC), BasicQueue on those
+// hours, "Basic Routing Profile" (two chats and one task at a time, from
+// BasicQueue) and the admin user on that profile with the built-in Admin
+// security profile.
+func basicResources(res Result, adminID, passwordHash string, now time.Time) ([]store.Resource, error) {
+	hoursID := uuid.NewString()
+	var week []routing.HoursConfig
+	for _, day := range []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"} {
+		week = append(week, routing.HoursConfig{Day: day}) // 00:00-00:00: the whole day
+	}
+	hours := routing.HoursOfOperation{ID: hoursID, Name: "Basic Hours", Description: "Open around the clock", TimeZone: "UTC", Config: week}
+	queue := routing.Queue{ID: res.BasicQueueID, Name: "BasicQueue", Description: "The default queue", HoursOfOperationID: hoursID, Status: routing.QueueEnabled}
+	profile := routing.RoutingProfile{
+		ID: res.RoutingProfileID, Name: "Basic Routing Profile", Description: "The default routing profile",
+		DefaultOutboundQueueID: res.BasicQueueID,
+		MediaConcurrencies: []routing.MediaConcurrency{
+			{Channel: routing.ChannelChat, Concurrency: 2, CrossChannelBehavior: routing.RouteCurrentChannelOnly},
+			{Channel: routing.ChannelTask, Concurrency: 1, CrossChannelBehavior: routing.RouteCurrentChannelOnly},
+		},
+		Queues: []routing.ProfileQueue{{QueueID: res.BasicQueueID, Channel: routing.ChannelChat, Priority: 1, Delay: 0}},
+	}
+	// The user body is the directory's (internal/auth) stored shape.
+	admin := struct {
+		ID                 string   `json:"Id"`
+		Username           string   `json:"Username"`
+		PasswordHash       string   `json:"PasswordHash"`
+		SecurityProfileIDs []string `json:"SecurityProfileIds"`
+		RoutingProfileID   string   `json:"RoutingProfileId"`
+	}{adminID, res.AdminUsername, passwordHash, []string{auth.AdminProfileID}, res.RoutingProfileID}
+
+	var out []store.Resource
+	for _, r := range []struct {
+		kind, id, name string
+		body           any
+	}{
+		{store.KindHours, hoursID, hours.Name, hours},
+		{store.KindQueue, queue.ID, queue.Name, queue},
+		{store.KindRoutingProfile, profile.ID, profile.Name, profile},
+		{store.KindUser, adminID, res.AdminUsername, admin},
+	} {
+		body, err := json.Marshal(r.body)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", r.kind, err)
+		}
+		out = append(out, store.Resource{InstanceID: res.InstanceID, Kind: r.kind, ID: r.id, Name: r.name, Body: body, CreatedAt: now, UpdatedAt: now})
+	}
+	return out, nil
 }
 
 func writeFile(path string, res Result) error {

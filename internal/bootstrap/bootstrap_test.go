@@ -7,10 +7,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/bootstrap"
+	"github.com/parley-chat/parley/internal/routing"
+	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/store/sqlite"
 )
 
@@ -60,6 +64,7 @@ func TestEnsure(t *testing.T) {
 	if len(inst) != 1 || inst[0].Region != "eu-central-1" {
 		t.Fatalf("instances %+v", inst)
 	}
+	checkResources(t, st, keys)
 
 	// A second start finds the instance and rewrites nothing.
 	before, _ := os.ReadFile(path)
@@ -70,6 +75,73 @@ func TestEnsure(t *testing.T) {
 	after, _ := os.ReadFile(path)
 	if string(before) != string(after) {
 		t.Fatal("second start rewrote bootstrap.json")
+	}
+}
+
+// checkResources verifies the configuration a new instance starts with.
+func checkResources(t *testing.T, st store.Store, keys map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	instanceID := keys["instanceId"]
+	get := func(kind, id string, v any) store.Resource {
+		t.Helper()
+		r, err := st.GetResource(ctx, instanceID, kind, id)
+		if err != nil {
+			t.Fatalf("get %s %s: %v", kind, id, err)
+		}
+		if err := json.Unmarshal(r.Body, v); err != nil {
+			t.Fatalf("decode %s: %v", kind, err)
+		}
+		return r
+	}
+
+	var q routing.Queue
+	if r := get(store.KindQueue, keys["basicQueueId"], &q); r.Name != "BasicQueue" || q.Name != "BasicQueue" || q.Status != routing.QueueEnabled {
+		t.Fatalf("BasicQueue: %s %+v", r.Name, q)
+	}
+	var h routing.HoursOfOperation
+	if r := get(store.KindHours, q.HoursOfOperationID, &h); r.Name != "Basic Hours" || h.TimeZone != "UTC" || len(h.Config) != 7 {
+		t.Fatalf("Basic Hours: %s %+v", r.Name, h)
+	}
+	for _, at := range []string{"2026-01-05T00:00:00Z", "2026-01-07T12:34:56Z", "2026-01-11T23:59:59Z"} {
+		when, _ := time.Parse(time.RFC3339, at)
+		if open, err := h.OpenAt(when); !open || err != nil {
+			t.Fatalf("Basic Hours at %s: open=%v err=%v, want open", at, open, err)
+		}
+	}
+
+	var p routing.RoutingProfile
+	get(store.KindRoutingProfile, keys["routingProfileId"], &p)
+	wantMedia := []routing.MediaConcurrency{
+		{Channel: "CHAT", Concurrency: 2, CrossChannelBehavior: "ROUTE_CURRENT_CHANNEL_ONLY"},
+		{Channel: "TASK", Concurrency: 1, CrossChannelBehavior: "ROUTE_CURRENT_CHANNEL_ONLY"},
+	}
+	wantQueues := []routing.ProfileQueue{{QueueID: keys["basicQueueId"], Channel: "CHAT", Priority: 1, Delay: 0}}
+	if p.Name != "Basic Routing Profile" || p.DefaultOutboundQueueID != keys["basicQueueId"] ||
+		!slices.Equal(p.MediaConcurrencies, wantMedia) || !slices.Equal(p.Queues, wantQueues) {
+		t.Fatalf("Basic Routing Profile: %+v", p)
+	}
+
+	u, err := st.GetResourceByName(ctx, instanceID, store.KindUser, keys["adminUsername"])
+	if err != nil {
+		t.Fatalf("admin user: %v", err)
+	}
+	var admin struct {
+		ID                 string   `json:"Id"`
+		Username           string   `json:"Username"`
+		PasswordHash       string   `json:"PasswordHash"`
+		SecurityProfileIDs []string `json:"SecurityProfileIds"`
+		RoutingProfileID   string   `json:"RoutingProfileId"`
+	}
+	if err := json.Unmarshal(u.Body, &admin); err != nil {
+		t.Fatal(err)
+	}
+	if admin.ID != u.ID || admin.Username != keys["adminUsername"] || admin.RoutingProfileID != keys["routingProfileId"] ||
+		!slices.Equal(admin.SecurityProfileIDs, []string{auth.AdminProfileID}) {
+		t.Fatalf("admin user body: %+v", admin)
+	}
+	if !auth.CheckPassword(admin.PasswordHash, keys["adminPassword"]) {
+		t.Fatal("the admin password does not match the stored hash")
 	}
 }
 
