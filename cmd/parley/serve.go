@@ -10,10 +10,12 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/parley-chat/parley/internal/api/agent"
 	"github.com/parley-chat/parley/internal/api/connect"
 	"github.com/parley-chat/parley/internal/api/participant"
 	"github.com/parley-chat/parley/internal/auth"
@@ -113,6 +115,10 @@ func serve(ctx context.Context, args []string) error {
 	}
 	routingSvc := routing.New(st, b, chatSvc, routing.Config{Logger: log, KickTimers: sched.Kick})
 	chatSvc.SetHooks(routingSvc)
+	directory := auth.NewDirectory(st, time.Now, log)
+	directory.OnUserChanged = func(tx store.Tx, instanceID string, u auth.User, deleted bool) error {
+		return routingSvc.UserChanged(tx, instanceID, u.ID, u.RoutingProfileID, deleted)
+	}
 	for _, kind := range routing.TimerKinds {
 		sched.Handle(kind, routingSvc.HandleTimer)
 	}
@@ -123,8 +129,10 @@ func serve(ctx context.Context, args []string) error {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	connect.New(connect.Deps{Chat: chatSvc, Routing: routingSvc, Auth: auth.SigV4(st, cfg.Region, time.Now), Region: cfg.Region, Log: log}).Register(mux)
+	connect.New(connect.Deps{Chat: chatSvc, Routing: routingSvc, Directory: directory, Auth: auth.SigV4(st, cfg.Region, time.Now), Region: cfg.Region, Log: log}).Register(mux)
 	participant.New(chatSvc, gw, publicURL, cfg.ParticipantRate, log).Register(mux)
+	workspace := agent.New(agent.Deps{Routing: routingSvc, Directory: directory, Log: log, SecureCookies: strings.HasPrefix(publicURL, "https://")})
+	workspace.Register(mux)
 
 	srv := &http.Server{
 		Handler:           mux,
@@ -141,7 +149,7 @@ func serve(ctx context.Context, args []string) error {
 	})
 	g.Go(func() error { return sched.Run(gctx) })
 	g.Go(func() error { return routingSvc.Run(gctx) })
-	g.Go(func() error { return sweep(gctx, chatSvc, log) })
+	g.Go(func() error { return sweep(gctx, chatSvc, directory, log) })
 	if cfg.DebugAddr != "" {
 		g.Go(func() error { return serveDebug(gctx, cfg.DebugAddr, log) })
 	}
@@ -154,16 +162,18 @@ func serve(ctx context.Context, args []string) error {
 		defer cancel()
 		// Stop accepting and finish in-flight requests (and so their
 		// commits), while websockets are told the server is going away.
-		errs := make(chan error, 1)
+		errs := make(chan error, 2)
 		go func() { errs <- gw.Shutdown(sctx) }()
+		go func() { errs <- workspace.Shutdown(sctx) }()
 		err := srv.Shutdown(sctx)
-		return errors.Join(err, <-errs)
+		return errors.Join(err, <-errs, <-errs)
 	})
 	return g.Wait()
 }
 
-// sweep periodically deletes expired tokens and idempotency records.
-func sweep(ctx context.Context, svc *chat.Service, log *slog.Logger) error {
+// sweep periodically deletes expired tokens, idempotency records and
+// workspace sessions.
+func sweep(ctx context.Context, svc *chat.Service, dir *auth.Directory, log *slog.Logger) error {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -173,6 +183,9 @@ func sweep(ctx context.Context, svc *chat.Service, log *slog.Logger) error {
 		case <-t.C:
 			if err := svc.Sweep(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("sweep expired records", "err", err)
+			}
+			if _, err := dir.SweepSessions(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sweep expired sessions", "err", err)
 			}
 		}
 	}

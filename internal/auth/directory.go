@@ -28,7 +28,7 @@ type Directory struct {
 	// u as it was). Routing uses it to keep an agent's state in step with
 	// their routing profile and phone settings. Its error aborts the
 	// change. Set it before the directory serves calls.
-	OnUserChanged func(tx store.Tx, u User, deleted bool) error
+	OnUserChanged func(tx store.Tx, instanceID string, u User, deleted bool) error
 
 	st  store.Store
 	now func() time.Time
@@ -64,11 +64,11 @@ func (d *Directory) clock() time.Time {
 }
 
 // userChanged runs the OnUserChanged hook, if any.
-func (d *Directory) userChanged(tx store.Tx, u User, deleted bool) error {
+func (d *Directory) userChanged(tx store.Tx, instanceID string, u User, deleted bool) error {
 	if d.OnUserChanged == nil {
 		return nil
 	}
-	return d.OnUserChanged(tx, u, deleted)
+	return d.OnUserChanged(tx, instanceID, u, deleted)
 }
 
 // Page selects one page of a list: at most MaxResults items (1 to 1000;

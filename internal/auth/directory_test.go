@@ -169,7 +169,7 @@ func TestUserLifecycle(t *testing.T) {
 		deleted  bool
 	}
 	var changes []change
-	e.dir.OnUserChanged = func(tx store.Tx, u auth.User, deleted bool) error {
+	e.dir.OnUserChanged = func(tx store.Tx, _ string, u auth.User, deleted bool) error {
 		changes = append(changes, change{u.Username, u.RoutingProfileID, deleted})
 		return nil
 	}
@@ -243,7 +243,7 @@ func TestOnUserChangedErrorAborts(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	boom := errors.New("boom")
-	e.dir.OnUserChanged = func(store.Tx, auth.User, bool) error { return boom }
+	e.dir.OnUserChanged = func(store.Tx, string, auth.User, bool) error { return boom }
 	if _, err := e.dir.CreateUser(ctx, inst, newUser("ada", auth.AgentProfileID)); !errors.Is(err, boom) {
 		t.Fatalf("CreateUser with a failing hook: got %v, want %v", err, boom)
 	}

@@ -180,7 +180,7 @@ func (d *Directory) putUser(tx store.Tx, instanceID string, u User, created time
 	} else if err != nil {
 		return err
 	}
-	return d.userChanged(tx, u, false)
+	return d.userChanged(tx, instanceID, u, false)
 }
 
 func checkRoutingProfile(tx store.Tx, instanceID, id string) error {
@@ -445,7 +445,7 @@ func (d *Directory) DeleteUser(ctx context.Context, instanceID, userID string) e
 		if err := tx.DeleteUserSessions(instanceID, userID); err != nil {
 			return err
 		}
-		return d.userChanged(tx, u, true)
+		return d.userChanged(tx, instanceID, u, true)
 	})
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)

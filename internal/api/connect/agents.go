@@ -35,11 +35,11 @@ func (h *Handler) transferContact(ctx context.Context, q request) (any, error) {
 	if in.ContactID == "" || in.ContactFlowID == "" {
 		return nil, awsapi.Errorf("InvalidParameterException", 400, "ContactId and ContactFlowId are required")
 	}
-	to := routing.TransferTarget{QueueID: resourceID(in.QueueID), UserID: resourceID(in.UserID)}
-	if err := h.Routing.TransferContact(ctx, q.instance, resourceID(in.ContactID), resourceID(in.ContactFlowID), to); err != nil {
+	to := routing.TransferTarget{QueueID: childID(in.QueueID), UserID: childID(in.UserID)}
+	if err := h.Routing.TransferContact(ctx, q.instance, childID(in.ContactID), childID(in.ContactFlowID), to); err != nil {
 		return nil, err
 	}
-	id := resourceID(in.ContactID)
+	id := childID(in.ContactID)
 	return struct {
 		ContactID  string `json:"ContactId"`
 		ContactArn string
@@ -90,7 +90,7 @@ func (h *Handler) putUserStatus(ctx context.Context, q request) (any, error) {
 	if in.AgentStatusID == "" {
 		return nil, awsapi.Errorf("InvalidParameterException", 400, "AgentStatusId is required")
 	}
-	if _, err := h.Routing.SetStatus(ctx, q.instance, resourceID(q.r.PathValue("UserId")), resourceID(in.AgentStatusID)); err != nil {
+	if _, err := h.Routing.SetStatus(ctx, q.instance, childID(q.r.PathValue("UserId")), childID(in.AgentStatusID)); err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
@@ -152,13 +152,13 @@ func (h *Handler) getCurrentUserData(ctx context.Context, q request) (any, error
 	}
 	f := routing.UserDataFilter{}
 	for _, id := range in.Filters.Queues {
-		f.Queues = append(f.Queues, resourceID(id))
+		f.Queues = append(f.Queues, childID(id))
 	}
 	for _, id := range in.Filters.RoutingProfiles {
-		f.RoutingProfiles = append(f.RoutingProfiles, resourceID(id))
+		f.RoutingProfiles = append(f.RoutingProfiles, childID(id))
 	}
 	for _, id := range in.Filters.Agents {
-		f.Agents = append(f.Agents, resourceID(id))
+		f.Agents = append(f.Agents, childID(id))
 	}
 	if cf := in.Filters.ContactFilter; cf != nil {
 		f.ContactStates = cf.ContactStates
