@@ -137,7 +137,6 @@ func TestCreateUserValidation(t *testing.T) {
 		{"unknown security profile", func(u *auth.NewUser) { u.SecurityProfileIDs = []string{"nope"} }, fault.NotFound},
 		{"no routing profile", func(u *auth.NewUser) { u.RoutingProfileID = "" }, fault.InvalidParameter},
 		{"unknown routing profile", func(u *auth.NewUser) { u.RoutingProfileID = "nope" }, fault.NotFound},
-		{"no phone config", func(u *auth.NewUser) { u.PhoneConfig = nil }, fault.InvalidParameter},
 		{"no phone type", func(u *auth.NewUser) { u.PhoneConfig = &auth.PhoneConfig{} }, fault.InvalidParameter},
 		{"bad phone type", func(u *auth.NewUser) { u.PhoneConfig = &auth.PhoneConfig{PhoneType: "CELL"} }, fault.InvalidParameter},
 		{"desk phone without number", func(u *auth.NewUser) { u.PhoneConfig = &auth.PhoneConfig{PhoneType: auth.DeskPhone} }, fault.InvalidParameter},

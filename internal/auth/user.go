@@ -71,7 +71,7 @@ type NewUser struct {
 	Username           string
 	Password           string
 	IdentityInfo       IdentityInfo
-	PhoneConfig        *PhoneConfig // required
+	PhoneConfig        *PhoneConfig // a soft phone when nil
 	DirectoryUserID    string
 	SecurityProfileIDs []string
 	RoutingProfileID   string
@@ -209,6 +209,11 @@ func (d *Directory) CreateUser(ctx context.Context, instanceID string, in NewUse
 	}
 	if err := validateIdentity(in.IdentityInfo); err != nil {
 		return User{}, err
+	}
+	if in.PhoneConfig == nil {
+		// Current SDKs leave PhoneConfig out (Connect moved to per-channel
+		// settings): a soft phone with no after-contact work limit.
+		in.PhoneConfig = &PhoneConfig{PhoneType: SoftPhone}
 	}
 	if err := validatePhone(in.PhoneConfig); err != nil {
 		return User{}, err
