@@ -218,6 +218,14 @@ func routingBurst(t *testing.T, srv *Server) {
 	if len(answered) != len(chats) {
 		t.Fatalf("answered %d of %d chats in time", len(answered), len(chats))
 	}
+	perAgent := map[string]int{}
+	for _, a := range answered {
+		perAgent[a]++
+	}
+	if perAgent["ann"] == 0 || perAgent["bob"] == 0 {
+		t.Errorf("one agent took every chat: %v", perAgent)
+	}
+	t.Logf("answered %d chats: %v", len(answered), perAgent)
 	if firstQueue["ann"] != queue["Sales"] {
 		t.Errorf("ann's first offer came from %s, want Sales (her priority-1 queue)", firstQueue["ann"])
 	}
