@@ -113,7 +113,7 @@ func serve(ctx context.Context, args []string) error {
 	for _, kind := range chat.TimerKinds {
 		sched.Handle(kind, chatSvc.HandleTimer)
 	}
-	routingSvc := routing.New(st, b, chatSvc, routing.Config{Logger: log, KickTimers: sched.Kick})
+	routingSvc := routing.New(st, b, chatSvc, routing.Config{Logger: log, KickTimers: sched.Kick, OfferTimeout: cfg.OfferTimeout})
 	chatSvc.SetHooks(routingSvc)
 	directory := auth.NewDirectory(st, time.Now, log)
 	directory.OnUserChanged = func(tx store.Tx, instanceID string, u auth.User, deleted bool) error {

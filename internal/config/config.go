@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the validated configuration of `parley serve`.
@@ -38,6 +39,9 @@ type Config struct {
 	// ParticipantRate, if positive, limits each participant API bearer
 	// token to that many requests a second per node (0: no limit).
 	ParticipantRate float64
+	// OfferTimeout is how long an agent has to accept an offered chat
+	// before it is missed and offered to someone else.
+	OfferTimeout time.Duration
 	// DebugAddr, when set, serves Go's profiling endpoints
 	// (/debug/pprof/) on this separate address; keep it private.
 	DebugAddr string
@@ -84,6 +88,7 @@ func Load(args []string, getenv func(string) string, errOut io.Writer) (Config, 
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (PARLEY_LOG_LEVEL)")
 	fs.IntVar(&c.MaxActiveChats, "max-active-chats", 100000, "active chats allowed per instance; StartChatContact beyond it gets LimitExceededException; 0 = no cap (PARLEY_MAX_ACTIVE_CHATS)")
 	fs.Float64Var(&c.ParticipantRate, "participant-rate", 0, "requests a second allowed per participant API token on each node, bursts of twice that; 0 = no limit (PARLEY_PARTICIPANT_RATE)")
+	fs.DurationVar(&c.OfferTimeout, "offer-timeout", 20*time.Second, "how long an agent has to accept an offered chat, 5s to 10m (PARLEY_OFFER_TIMEOUT)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", env("DEBUG_ADDR", ""), "if set, serve /debug/pprof/ on this private host:port (PARLEY_DEBUG_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -107,6 +112,13 @@ func Load(args []string, getenv func(string) string, errOut io.Writer) (Config, 
 		}
 		c.ParticipantRate = r
 	}
+	if v := getenv("PARLEY_OFFER_TIMEOUT"); v != "" && !explicit["offer-timeout"] {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("PARLEY_OFFER_TIMEOUT %q: want a duration such as 20s", v)
+		}
+		c.OfferTimeout = d
+	}
 	return c, c.validate()
 }
 
@@ -120,6 +132,9 @@ func (c Config) validate() error {
 	}
 	if c.ParticipantRate < 0 {
 		errs = append(errs, fmt.Errorf("--participant-rate %v: must not be negative", c.ParticipantRate))
+	}
+	if c.OfferTimeout < 5*time.Second || c.OfferTimeout > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("--offer-timeout %v: must be between 5s and 10m", c.OfferTimeout))
 	}
 	if c.DebugAddr != "" {
 		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -15,17 +16,17 @@ func TestLoad(t *testing.T) {
 		want    Config
 		wantErr string
 	}{
-		{name: "defaults", want: Config{Addr: "127.0.0.1:8080", DataDir: "./data", DB: "sqlite", Bus: "local", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000}},
+		{name: "defaults", want: Config{Addr: "127.0.0.1:8080", DataDir: "./data", DB: "sqlite", Bus: "local", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000, OfferTimeout: 20 * time.Second}},
 		{name: "env", env: map[string]string{"PARLEY_ADDR": "0.0.0.0:9000", "PARLEY_DB": "postgres://db/parley", "PARLEY_REGION": "eu-west-2"},
-			want: Config{Addr: "0.0.0.0:9000", DataDir: "./data", DB: "postgres://db/parley", Bus: "local", Region: "eu-west-2", LogLevel: "info", MaxActiveChats: 100000}},
+			want: Config{Addr: "0.0.0.0:9000", DataDir: "./data", DB: "postgres://db/parley", Bus: "local", Region: "eu-west-2", LogLevel: "info", MaxActiveChats: 100000, OfferTimeout: 20 * time.Second}},
 		{name: "flag beats env", args: []string{"--addr", "127.0.0.1:1"}, env: map[string]string{"PARLEY_ADDR": "127.0.0.1:2"},
-			want: Config{Addr: "127.0.0.1:1", DataDir: "./data", DB: "sqlite", Bus: "local", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000}},
+			want: Config{Addr: "127.0.0.1:1", DataDir: "./data", DB: "sqlite", Bus: "local", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000, OfferTimeout: 20 * time.Second}},
 		{name: "nats bus flag", args: []string{"--bus", "nats://10.0.0.5:4222"},
-			want: Config{Addr: "127.0.0.1:8080", DataDir: "./data", DB: "sqlite", Bus: "nats://10.0.0.5:4222", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000}},
+			want: Config{Addr: "127.0.0.1:8080", DataDir: "./data", DB: "sqlite", Bus: "nats://10.0.0.5:4222", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000, OfferTimeout: 20 * time.Second}},
 		{name: "nats bus env with cluster and postgres", env: map[string]string{"PARLEY_BUS": "nats://a:4222,nats://user:pw@b:4222, tls://c", "PARLEY_DB": "postgres://db/parley"},
-			want: Config{Addr: "127.0.0.1:8080", DataDir: "./data", DB: "postgres://db/parley", Bus: "nats://a:4222,nats://user:pw@b:4222, tls://c", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000}},
+			want: Config{Addr: "127.0.0.1:8080", DataDir: "./data", DB: "postgres://db/parley", Bus: "nats://a:4222,nats://user:pw@b:4222, tls://c", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000, OfferTimeout: 20 * time.Second}},
 		{name: "bus flag beats env", args: []string{"--bus", "local"}, env: map[string]string{"PARLEY_BUS": "nats://a:4222"},
-			want: Config{Addr: "127.0.0.1:8080", DataDir: "./data", DB: "sqlite", Bus: "local", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000}},
+			want: Config{Addr: "127.0.0.1:8080", DataDir: "./data", DB: "sqlite", Bus: "local", Region: "us-east-1", LogLevel: "info", MaxActiveChats: 100000, OfferTimeout: 20 * time.Second}},
 		{name: "bad bus scheme", args: []string{"--bus", "redis://x:6379"}, wantErr: "--bus"},
 		{name: "bad bus word", args: []string{"--bus", "nats"}, wantErr: "--bus"},
 		{name: "bad bus no host", args: []string{"--bus", "nats://:4222"}, wantErr: "--bus"},
