@@ -13,6 +13,14 @@
 // increasing and gap-free per contact, and a rolled-back append rolls back
 // its sequence number with it.
 //
+// # Routing
+//
+// Tx.LockRouting takes a transaction-level advisory lock keyed by the
+// schema and the instance ID, so routing decisions of one instance (which
+// read many agents and queued contacts, then change a few) run one at a
+// time across all nodes, while other instances route in parallel. Single
+// routing records read inside a Tx are also locked FOR UPDATE.
+//
 // # Durable timers
 //
 // Store.ClaimTimers marks due timers as claimed in one UPDATE whose
@@ -44,6 +52,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -122,14 +131,9 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("postgres: migrate: lock: %w", err)
 	}
 
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub,
-		goose.WithDisableGlobalRegistry(true))
+	p, err := newMigrator(db)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -137,6 +141,16 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	return nil
+}
+
+// newMigrator returns the goose provider of the embedded migrations on
+// db; tests use it to stop at a given version.
+func newMigrator(db *sql.DB) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithDisableGlobalRegistry(true))
 }
 
 // Close closes every connection of the pool.

@@ -149,8 +149,9 @@ func newInstance(tb testing.TB, s store.Store, id string) {
 	tb.Helper()
 	err := s.Write(context.Background(), func(tx store.Tx) error {
 		return tx.CreateInstance(store.NewInstance{
-			Instance:  store.Instance{ID: id, Alias: "alias-" + id, Region: "eu-west-1", CreatedAt: epoch},
-			Admin:     store.User{ID: "u-" + id, InstanceID: id, Username: "admin", PasswordHash: "x", CreatedAt: epoch},
+			Instance: store.Instance{ID: id, Alias: "alias-" + id, Region: "eu-west-1", CreatedAt: epoch},
+			Resources: []store.Resource{{Kind: store.KindUser, ID: "u-" + id, Name: "admin",
+				Body: []byte(`{"Username":"admin"}`), CreatedAt: epoch, UpdatedAt: epoch}},
 			AccessKey: store.AccessKey{ID: "AK-" + id, InstanceID: id, Secret: "s", CreatedAt: epoch},
 			Flows: []store.ContactFlow{{ID: "f-" + id, InstanceID: id, Name: "inbound",
 				Type: "CONTACT_FLOW", Content: `{"Version":"2019-10-30"}`, CreatedAt: epoch}},
@@ -275,7 +276,7 @@ func TestSmoke(t *testing.T) {
 			err := s.Write(ctx, func(tx store.Tx) error {
 				err := tx.CreateInstance(store.NewInstance{
 					Instance:  store.Instance{ID: "i-new", CreatedAt: epoch},
-					Admin:     store.User{ID: "u-i-new", Username: "admin"},
+					Resources: []store.Resource{{Kind: store.KindUser, ID: "u-i-new", Name: "admin", Body: []byte(`{}`)}},
 					AccessKey: store.AccessKey{ID: "AK-" + f.instanceID}, // taken
 				})
 				if !errors.Is(err, store.ErrDuplicate) {

@@ -33,21 +33,11 @@ func (t *tx) CreateInstance(ni store.NewInstance) error {
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO instances (id, alias, region, created_at) VALUES ($1, $2, $3, $4)`,
 		in.ID, in.Alias, in.Region, ts(in.CreatedAt))
-	u := ni.Admin
-	b.Queue(`INSERT INTO users (id, instance_id, username, password_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5)`,
-		u.ID, in.ID, u.Username, u.PasswordHash, ts(u.CreatedAt))
 	k := ni.AccessKey
 	b.Queue(`INSERT INTO access_keys (id, instance_id, secret, created_at) VALUES ($1, $2, $3, $4)`,
 		k.ID, in.ID, k.Secret, ts(k.CreatedAt))
-	for _, q := range ni.Queues {
-		b.Queue(`INSERT INTO queues (id, instance_id, name, created_at) VALUES ($1, $2, $3, $4)`,
-			q.ID, in.ID, q.Name, ts(q.CreatedAt))
-	}
-	for _, rp := range ni.RoutingProfiles {
-		b.Queue(`INSERT INTO routing_profiles (id, instance_id, name, default_queue_id, created_at)
-			VALUES ($1, $2, $3, $4, $5)`,
-			rp.ID, in.ID, rp.Name, rp.DefaultQueueID, ts(rp.CreatedAt))
+	for _, r := range ni.Resources {
+		b.Queue(qInsertResource, resourceArgs(in.ID, r)...)
 	}
 	for _, f := range ni.Flows {
 		b.Queue(`INSERT INTO contact_flows (id, instance_id, name, type, content, created_at)

@@ -11,8 +11,9 @@
 // they see the last committed state.
 //
 // Because the writer is the only writer, a Write already excludes every
-// other one for its whole duration: Tx.LockContact is a plain read, and
-// claiming timers needs no row locks.
+// other one for its whole duration: Tx.LockContact is a plain read,
+// Tx.LockRouting has nothing left to lock, and claiming timers needs no row
+// locks.
 //
 // # Group commit
 //

@@ -16,10 +16,7 @@ import (
 
 const (
 	qInsertInstance = `INSERT INTO instances (id, alias, region, created_at) VALUES (?, ?, ?, ?)`
-	qInsertUser     = `INSERT INTO users (id, instance_id, username, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`
 	qInsertKey      = `INSERT INTO access_keys (id, instance_id, secret, created_at) VALUES (?, ?, ?, ?)`
-	qInsertQueue    = `INSERT INTO queues (id, instance_id, name, created_at) VALUES (?, ?, ?, ?)`
-	qInsertProfile  = `INSERT INTO routing_profiles (id, instance_id, name, default_queue_id, created_at) VALUES (?, ?, ?, ?, ?)`
 	qInsertFlow     = `INSERT INTO contact_flows (id, instance_id, name, type, content, created_at) VALUES (?, ?, ?, ?, ?, ?)`
 
 	qGetInstance   = `SELECT id, alias, region, created_at FROM instances WHERE id = ?`

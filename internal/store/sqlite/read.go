@@ -23,6 +23,8 @@ type readStmts struct {
 
 	listReceipts, getIdempotent, nextTimer *sql.Stmt
 
+	rt routingReadStmts
+
 	all []*sql.Stmt
 }
 
@@ -43,6 +45,7 @@ func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
 		listReceipts:     p.stmt(qListReceipts),
 		getIdempotent:    p.stmt(qGetIdempotent),
 		nextTimer:        p.stmt(qNextTimer),
+		rt:               prepareRoutingReads(p),
 	}
 	r.all = p.all
 	if p.err != nil {

@@ -15,7 +15,7 @@ import (
 // writeStmts are prepared on the writer's connection, so they run inside
 // whatever transaction and savepoint the writer has open.
 type writeStmts struct {
-	insertInstance, insertUser, insertKey, insertQueue, insertProfile, insertFlow *sql.Stmt
+	insertInstance, insertKey, insertFlow *sql.Stmt
 
 	getContact, insertContact, updateContact, hasContinuation, addActiveChats *sql.Stmt
 
@@ -31,6 +31,8 @@ type writeStmts struct {
 
 	putTimer, deleteTimer, deleteContactTimers, claimTimers *sql.Stmt
 
+	rt routingWriteStmts
+
 	all []*sql.Stmt
 }
 
@@ -38,10 +40,7 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*writeStmts, error) {
 	p := &prep{ctx: ctx, p: conn}
 	w := &writeStmts{
 		insertInstance: p.stmt(qInsertInstance),
-		insertUser:     p.stmt(qInsertUser),
 		insertKey:      p.stmt(qInsertKey),
-		insertQueue:    p.stmt(qInsertQueue),
-		insertProfile:  p.stmt(qInsertProfile),
 		insertFlow:     p.stmt(qInsertFlow),
 
 		getContact:      p.stmt(qGetContact),
@@ -74,6 +73,8 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*writeStmts, error) {
 		deleteTimer:         p.stmt(qDeleteTimer),
 		deleteContactTimers: p.stmt(qDeleteContactTimers),
 		claimTimers:         p.stmt(qClaimTimers),
+
+		rt: prepareRoutingWrites(p),
 	}
 	w.all = p.all
 	if p.err != nil {
@@ -155,22 +156,12 @@ func (t *tx) CreateInstance(ni store.NewInstance) error {
 	if _, err := t.exec(op, t.st.insertInstance, in.ID, in.Alias, in.Region, encTime(in.CreatedAt)); err != nil {
 		return err
 	}
-	u := ni.Admin
-	if _, err := t.exec(op+": admin", t.st.insertUser, u.ID, in.ID, u.Username, u.PasswordHash, encTime(u.CreatedAt)); err != nil {
-		return err
-	}
 	k := ni.AccessKey
 	if _, err := t.exec(op+": access key", t.st.insertKey, k.ID, in.ID, k.Secret, encTime(k.CreatedAt)); err != nil {
 		return err
 	}
-	for _, q := range ni.Queues {
-		if _, err := t.exec(op+": queue", t.st.insertQueue, q.ID, in.ID, q.Name, encTime(q.CreatedAt)); err != nil {
-			return err
-		}
-	}
-	for _, rp := range ni.RoutingProfiles {
-		if _, err := t.exec(op+": routing profile", t.st.insertProfile,
-			rp.ID, in.ID, rp.Name, rp.DefaultQueueID, encTime(rp.CreatedAt)); err != nil {
+	for _, r := range ni.Resources {
+		if _, err := t.exec(op+": resource", t.st.rt.insertResource, resourceArgs(in.ID, r)...); err != nil {
 			return err
 		}
 	}

@@ -17,7 +17,16 @@
 //   - List methods return an empty result, not ErrNotFound, for an unknown
 //     parent.
 //   - ErrNotFound and ErrDuplicate are matched with errors.Is, and an
-//     ErrDuplicate from AppendItem leaves the transaction usable.
+//     ErrDuplicate from AppendItem or PutResource leaves the transaction
+//     usable.
+//   - Resource names are case-sensitive and ListResources sorts them byte
+//     by byte (upper case before lower case).
+//   - Contact routings and assignments are keyed by their ID alone: a put
+//     naming another instance than the stored record is ErrDuplicate and
+//     changes nothing.
+//   - Routing times keep microseconds, which queue order depends on.
+//     ListQueued with a limit of 0 or less has no limit; ListContactRoutings
+//     with no states returns nothing.
 //   - PutIdempotent on an existing (scope, key) is ErrDuplicate: the first
 //     result stands.
 //   - Expiry bounds are strict: "expired before t" keeps records expiring

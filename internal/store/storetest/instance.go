@@ -82,6 +82,18 @@ func testInstanceCreateThenGet(t *testing.T, s store.Store) {
 		}
 		same(t, "flow "+want.ID, f, want)
 	}
+
+	// Every resource belongs to the new instance, whatever it said.
+	for _, want := range ni.Resources {
+		want.InstanceID = "i1"
+		r, err := s.GetResource(ctx, "i1", want.Kind, want.ID)
+		if err != nil {
+			t.Fatalf("GetResource(%s %s): %v", want.Kind, want.ID, err)
+		}
+		same(t, "resource "+want.ID, r, want)
+	}
+	_, err = s.GetResource(ctx, "elsewhere", store.KindRoutingProfile, "i1-rp")
+	wantErr(t, "GetResource from the instance the resource named", err, store.ErrNotFound)
 }
 
 func testInstanceListOldestFirst(t *testing.T, s store.Store) {
@@ -153,14 +165,26 @@ func testInstanceDuplicateID(t *testing.T, s store.Store) {
 }
 
 func testInstanceCreateIsAtomic(t *testing.T, s store.Store) {
-	ni := newInstance("i1")
-	ni.Flows[1].ID = ni.Flows[0].ID // fails after the instance row went in
-	err := s.Write(t.Context(), func(tx store.Tx) error { return tx.CreateInstance(ni) })
-	if !errors.Is(err, store.ErrDuplicate) {
-		t.Errorf("CreateInstance with two flows of one ID: got %v, want ErrDuplicate", err)
+	cases := []struct {
+		name  string
+		spoil func(ni *store.NewInstance)
+	}{
+		{"two flows of one ID", func(ni *store.NewInstance) { ni.Flows[1].ID = ni.Flows[0].ID }},
+		{"two queues of one name", func(ni *store.NewInstance) { ni.Resources[2].Name = ni.Resources[1].Name }},
+		{"two queues of one ID", func(ni *store.NewInstance) { ni.Resources[2].ID = ni.Resources[1].ID }},
 	}
-	_, err = s.GetInstance(t.Context(), "i1")
-	wantErr(t, "GetInstance after failed create", err, store.ErrNotFound)
-	_, err = s.GetAccessKey(t.Context(), ni.AccessKey.ID)
-	wantErr(t, "GetAccessKey after failed create", err, store.ErrNotFound)
+	for _, tc := range cases {
+		ni := newInstance("i1")
+		tc.spoil(&ni) // fails after the instance row went in
+		err := s.Write(t.Context(), func(tx store.Tx) error { return tx.CreateInstance(ni) })
+		if !errors.Is(err, store.ErrDuplicate) {
+			t.Errorf("CreateInstance with %s: got %v, want ErrDuplicate", tc.name, err)
+		}
+		_, err = s.GetInstance(t.Context(), "i1")
+		wantErr(t, tc.name+": GetInstance after failed create", err, store.ErrNotFound)
+		_, err = s.GetAccessKey(t.Context(), ni.AccessKey.ID)
+		wantErr(t, tc.name+": GetAccessKey after failed create", err, store.ErrNotFound)
+		_, err = s.GetResource(t.Context(), "i1", store.KindUser, "i1-admin")
+		wantErr(t, tc.name+": GetResource after failed create", err, store.ErrNotFound)
+	}
 }

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Receipt", receiptTests},
 		{"Idempotency", idempotencyTests},
 		{"Timer", timerTests},
+		{"Routing", routingTests},
 		{"Write", writeTests},
 	}
 	for _, g := range groups {
@@ -129,18 +130,17 @@ func checkTime(t *testing.T, what string, got, want time.Time) {
 }
 
 // newInstance is a complete instance with everything created with it.
+// Some of its resources name no instance or another one: CreateInstance
+// ties them all to the new instance.
 func newInstance(id string) store.NewInstance {
 	return store.NewInstance{
-		Instance: store.Instance{ID: id, Alias: "alias-" + id, Region: "eu-west-2", CreatedAt: t0},
-		Admin: store.User{ID: id + "-admin", InstanceID: id, Username: "admin",
-			PasswordHash: "$argon2id$v=19$m=65536,t=1,p=4$c2FsdA$aGFzaA", CreatedAt: t0},
+		Instance:  store.Instance{ID: id, Alias: "alias-" + id, Region: "eu-west-2", CreatedAt: t0},
 		AccessKey: store.AccessKey{ID: "AKPA" + id, InstanceID: id, Secret: "secret-" + id, CreatedAt: t0},
-		Queues: []store.Queue{
-			{ID: id + "-q1", InstanceID: id, Name: "BasicQueue", CreatedAt: t0},
-			{ID: id + "-q2", InstanceID: id, Name: "Sales", CreatedAt: t0},
-		},
-		RoutingProfiles: []store.RoutingProfile{
-			{ID: id + "-rp", InstanceID: id, Name: "Basic Routing Profile", DefaultQueueID: id + "-q1", CreatedAt: t0},
+		Resources: []store.Resource{
+			newResource(id, store.KindUser, id+"-admin", "admin"),
+			newResource(id, store.KindQueue, id+"-q1", "BasicQueue"),
+			newResource("", store.KindQueue, id+"-q2", "Sales"),
+			newResource("elsewhere", store.KindRoutingProfile, id+"-rp", "Basic Routing Profile"),
 		},
 		Flows: []store.ContactFlow{
 			{ID: id + "-f1", InstanceID: id, Name: "Default inbound", Type: "CONTACT_FLOW",

@@ -51,6 +51,14 @@ func testWriteErrorDiscards(t *testing.T, s store.Store) {
 			{"PutIdempotent", func() error { return tx.PutIdempotent("s", "k", []byte("r"), t0) }},
 			{"PutTimer", func() error { return tx.PutTimer(newTimer("new", t0)) }},
 			{"DeleteTimer", func() error { return tx.DeleteTimer("kept") }},
+			{"PutResource", func() error { return tx.PutResource(newResource("i1", store.KindQueue, "q-new", "New")) }},
+			{"DeleteResource", func() error { return tx.DeleteResource("i1", store.KindQueue, "i1-q1") }},
+			{"PutAgent", func() error { return tx.PutAgent(newAgent("i1", "u1")) }},
+			{"PutContactRouting", func() error { return tx.PutContactRouting(newContactRouting("i1", "c1", "q1")) }},
+			{"PutAssignment", func() error {
+				return tx.PutAssignment(newAssignment("i1", "a1", "c1", "u1", store.AssignmentOffered, t0))
+			}},
+			{"InsertSession", func() error { return tx.InsertSession(newSession("sess", "i1", "u1", t0)) }},
 		}
 		for _, op := range ops {
 			if err := op.do(); err != nil {
@@ -77,6 +85,15 @@ func testWriteErrorDiscards(t *testing.T, s store.Store) {
 		{"sequence", func() bool { c, _ := s.GetContact(ctx, "i1", "c1"); return c.LastSeq != 0 }},
 		{"receipt", func() bool { r, _ := s.ListReceipts(ctx, "c1", []string{"m1"}); return len(r) > 0 }},
 		{"idempotency record", func() bool { _, err := s.GetIdempotent(ctx, "s", "k"); return err == nil }},
+		{"resource", func() bool { _, err := s.GetResource(ctx, "i1", store.KindQueue, "q-new"); return err == nil }},
+		{"resource delete", func() bool { _, err := s.GetResource(ctx, "i1", store.KindQueue, "i1-q1"); return err != nil }},
+		{"agent", func() bool { _, err := s.GetAgent(ctx, "i1", "u1"); return err == nil }},
+		{"contact routing", func() bool { _, err := s.GetContactRouting(ctx, "i1", "c1"); return err == nil }},
+		{"assignment", func() bool {
+			as, _ := s.ListAssignments(ctx, store.AssignmentQuery{InstanceID: "i1", ContactID: "c1"})
+			return len(as) > 0
+		}},
+		{"session", func() bool { _, err := s.LookupSession(ctx, hash("sess")); return err == nil }},
 		{"timers", func() bool {
 			ids := claim(t, s, t0, "node-a", time.Minute, 10)
 			return !slices.Equal(ids, []string{"kept"})
