@@ -33,6 +33,10 @@ type Event struct {
 	Participant store.Participant
 	// Reason is the disconnect reason of ContactEnded.
 	Reason string
+	// Flow is the contact's inbound flow, for ContactStarted. Hooks must
+	// read only through the transaction: this spares them a read of
+	// their own.
+	Flow store.ContactFlow
 }
 
 // Hooks lets another domain (routing, flows) act on a contact's lifecycle

@@ -63,7 +63,8 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 		return StartOutput{}, err
 	}
 	flowID := resourceID(in.ContactFlowID)
-	if _, err := s.store.GetContactFlow(ctx, instanceID, flowID); errors.Is(err, store.ErrNotFound) {
+	flow, err := s.store.GetContactFlow(ctx, instanceID, flowID)
+	if errors.Is(err, store.ErrNotFound) {
 		return StartOutput{}, notFound("CONTACT_FLOW", flowID, "Contact flow %s not found", flowID)
 	} else if err != nil {
 		return StartOutput{}, fmt.Errorf("start chat: %w", err)
@@ -73,7 +74,7 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 	var started store.Contact
 	var items []store.Item
 	var notices []Notice
-	err := s.store.Write(ctx, func(tx store.Tx) error {
+	err = s.store.Write(ctx, func(tx store.Tx) error {
 		items, notices = items[:0], nil
 		var err error
 		out, err = idempotent(tx, now, "StartChatContact/"+instanceID, in.ClientToken, func() (StartOutput, error) {
@@ -169,7 +170,7 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 			if err := tx.PutTimer(store.Timer{ID: timerID(timerConnectDeadline, c.ID), Kind: timerConnectDeadline, InstanceID: instanceID, ContactID: c.ID, Due: now.Add(CustomerConnectWithin)}); err != nil {
 				return StartOutput{}, err
 			}
-			if notices, err = s.fire(tx, &c, Event{Kind: ContactStarted}, 0); err != nil {
+			if notices, err = s.fire(tx, &c, Event{Kind: ContactStarted, Flow: flow}, 0); err != nil {
 				return StartOutput{}, err
 			}
 			started = c

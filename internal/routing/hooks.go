@@ -22,7 +22,7 @@ func (s *Service) ContactEvent(cx *chat.Tx, ev chat.Event) error {
 	c := cx.Contact
 	switch ev.Kind {
 	case chat.ContactStarted:
-		queueID := s.inboundQueue(c)
+		queueID := inboundQueue(ev.Flow)
 		if queueID == "" {
 			return nil
 		}
@@ -47,11 +47,7 @@ func (s *Service) ContactEvent(cx *chat.Tx, ev chat.Event) error {
 // (the flow issue replaces this), it is the queue the contact's flow names
 // in its first UpdateContactTargetQueue action, if that flow also
 // transfers to the queue; the bootstrap inbound flow names BasicQueue.
-func (s *Service) inboundQueue(c store.Contact) string {
-	f, err := s.store.GetContactFlow(context.Background(), c.InstanceID, c.FlowID)
-	if err != nil {
-		return ""
-	}
+func inboundQueue(f store.ContactFlow) string {
 	var flow struct {
 		Actions []struct {
 			Type       string

@@ -37,6 +37,9 @@ type Store interface {
 	// transaction, which serialises every state change of one contact.
 	// fn may be called more than once if the driver retries a
 	// serialisation failure, so it must not have side effects outside tx.
+	// fn must read only through tx: a read on the Store from inside fn
+	// needs a second connection and can wait forever for a lock fn's own
+	// transaction holds.
 	Write(ctx context.Context, fn func(tx Tx) error) error
 
 	// GetInstance returns one instance.
