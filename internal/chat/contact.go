@@ -93,7 +93,7 @@ func (s *Service) endContact(tx store.Tx, c *store.Contact, reason, leaverID str
 		if p.State == store.ParticipantLeft {
 			continue
 		}
-		joined := p.State == store.ParticipantConnected || p.Role == store.RoleCustomer
+		joined := (p.State == store.ParticipantConnected || p.Role == store.RoleCustomer) && !p.Hidden
 		p.State = store.ParticipantLeft
 		p.LeftAt = now
 		if err := tx.UpdateParticipant(p); err != nil {
@@ -232,7 +232,7 @@ func (s *Service) CreateParticipant(ctx context.Context, instanceID, contactID s
 			if c.State != store.ContactActive {
 				return NewParticipantOutput{}, errorf(fault.InvalidRequest, "Contact %s has ended", c.ID)
 			}
-			return s.addParticipant(tx, c, in.Role, in.DisplayName, now)
+			return s.addParticipant(tx, c, in.Role, in.DisplayName, false, now)
 		})
 		return err
 	})
@@ -247,7 +247,7 @@ func (s *Service) CreateParticipant(ctx context.Context, instanceID, contactID s
 
 // addParticipant inserts a participant of an active contact, invited
 // until it first connects, and returns its participant token.
-func (s *Service) addParticipant(tx store.Tx, c store.Contact, role, displayName string, now time.Time) (NewParticipantOutput, error) {
+func (s *Service) addParticipant(tx store.Tx, c store.Contact, role, displayName string, hidden bool, now time.Time) (NewParticipantOutput, error) {
 	ps, err := tx.ListParticipants(c.ID)
 	if err != nil {
 		return NewParticipantOutput{}, err
@@ -263,7 +263,7 @@ func (s *Service) addParticipant(tx store.Tx, c store.Contact, role, displayName
 	}
 	p := store.Participant{
 		ID: newID(), ContactID: c.ID, InstanceID: c.InstanceID, Role: role,
-		DisplayName: displayName, State: store.ParticipantInvited, CreatedAt: now,
+		DisplayName: displayName, State: store.ParticipantInvited, CreatedAt: now, Hidden: hidden,
 	}
 	if err := tx.InsertParticipant(p); err != nil {
 		return NewParticipantOutput{}, err

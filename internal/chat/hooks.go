@@ -114,12 +114,34 @@ func (cx *Tx) After(fn func(ctx context.Context)) {
 func (cx *Tx) Active() bool { return cx.Contact.State == store.ContactActive }
 
 // AddParticipant adds a participant (AGENT, SUPERVISOR or CUSTOM_BOT) to
-// the active contact and returns its participant token.
-func (cx *Tx) AddParticipant(role, displayName string) (NewParticipantOutput, error) {
+// the active contact and returns its participant token. A hidden one (a
+// supervisor monitoring silently) reads the chat unseen and cannot write
+// until Reveal.
+func (cx *Tx) AddParticipant(role, displayName string, hidden bool) (NewParticipantOutput, error) {
 	if !cx.Active() {
 		return NewParticipantOutput{}, errorf(fault.InvalidRequest, "Contact %s has ended", cx.Contact.ID)
 	}
-	return cx.s.addParticipant(cx.Tx, cx.Contact, role, displayName, cx.s.clock())
+	return cx.s.addParticipant(cx.Tx, cx.Contact, role, displayName, hidden, cx.s.clock())
+}
+
+// Reveal makes a hidden participant a visible one (a supervisor barging
+// in): if they are connected, everyone sees them join now.
+func (cx *Tx) Reveal(participantID string) error {
+	p, err := cx.GetParticipant(participantID)
+	if err != nil || p.ContactID != cx.Contact.ID {
+		return notFound("PARTICIPANT", participantID, "Participant %s not found", participantID)
+	}
+	if !p.Hidden || p.State == store.ParticipantLeft || !cx.Active() {
+		return nil
+	}
+	p.Hidden = false
+	if err := cx.UpdateParticipant(p); err != nil {
+		return err
+	}
+	if p.State != store.ParticipantConnected {
+		return nil // they join when they connect
+	}
+	return cx.AppendEvent(EventParticipantJoined, &p)
 }
 
 // ParticipantToken issues a fresh participant token to a participant who

@@ -171,7 +171,7 @@ func (s *Service) CreateConnection(ctx context.Context, participantToken string,
 				if err := tx.DeleteTimer(timerID(timerConnectDeadline, c.ID)); err != nil {
 					return err
 				}
-			} else {
+			} else if !p.Hidden {
 				n, err := s.appendItem(tx, c, eventItem(c, EventParticipantJoined, &p, now))
 				if err != nil {
 					return err
@@ -252,6 +252,9 @@ func (s *Service) SendMessage(ctx context.Context, sess Session, contentType, co
 		if err != nil {
 			return err
 		}
+		if p.Hidden {
+			return errorf(fault.AccessDenied, "A supervisor monitoring silently cannot send messages; barge in first")
+		}
 		// Read the clock under the contact's lock, so a contact's item
 		// times never run backwards against its sequence.
 		now := s.clock()
@@ -314,7 +317,7 @@ func (s *Service) relayEvent(ctx context.Context, sess Session, contentType stri
 	}
 	now := s.clock()
 	it := eventItem(c, contentType, &p, now)
-	if contentType == EventTyping {
+	if contentType == EventTyping && !p.Hidden { // a silent monitor stays unseen
 		s.publish(ctx, c, liveNotice(c, wireItem(it, false)))
 	}
 	return Sent{ID: it.ID, AbsoluteTime: now}, nil
@@ -340,6 +343,9 @@ func (s *Service) receipt(ctx context.Context, sess Session, read bool, content 
 		c, p, err = lockSession(tx, sess)
 		if err != nil {
 			return err
+		}
+		if p.Hidden {
+			return nil // a silent monitor's receipts would reveal them
 		}
 		msg, err := tx.GetItem(c.ID, body.MessageID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -441,7 +447,7 @@ func (s *Service) leave(tx store.Tx, c *store.Contact, p store.Participant, dept
 	}
 	// The leaver's sockets close right after their participant.left.
 	n := Notice{CloseParticipant: p.ID}
-	if joined {
+	if joined && !p.Hidden {
 		var err error
 		if n, err = s.appendItem(tx, *c, eventItem(*c, EventParticipantLeft, &p, now)); err != nil {
 			return nil, err

@@ -506,3 +506,60 @@ func TestAdminTransferAndRoutingData(t *testing.T) {
 		e.checkInvariants()
 	})
 }
+
+func TestSilentMonitorAndBarge(t *testing.T) {
+	t.Parallel()
+	forEachDriver(t, func(t *testing.T, e *env) {
+		e.profile("p", 1, ProfileQueue{QueueID: "basic", Priority: 1})
+		e.agent("ann", "p", 0)
+		e.agent("sue", "p", 0)
+		e.available("ann")
+		c := e.startChat()
+		e.pass()
+		if _, err := e.r.Accept(e.ctx, e.instance, "ann", c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.r.Monitor(e.ctx, e.instance, "sue", c, "LISTEN"); !isCode(err, fault.InvalidParameter) {
+			t.Fatalf("monitor with a bad mode: %v", err)
+		}
+		mon, err := e.r.Monitor(e.ctx, e.instance, "sue", c, MonitorSilent)
+		if err != nil {
+			t.Fatalf("monitor: %v", err)
+		}
+		if _, err := e.chat.CreateConnection(e.ctx, mon.ParticipantToken, []string{chat.ConnCredentials}); err != nil {
+			t.Fatal(err)
+		}
+		sess, err := e.chat.Authenticate(e.ctx, mon.ParticipantToken, store.TokenParticipant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.chat.SendMessage(e.ctx, sess, chat.TypeTextPlain, "psst", ""); !isCode(err, fault.AccessDenied) {
+			t.Fatalf("a silent monitor sent a message: %v", err)
+		}
+		joinedBy := func() int {
+			items, _ := e.st.ListItems(e.ctx, store.ItemQuery{ContactID: c})
+			n := 0
+			for _, it := range items {
+				if it.ContentType == chat.EventParticipantJoined && it.ParticipantID == mon.ParticipantID {
+					n++
+				}
+			}
+			return n
+		}
+		if n := joinedBy(); n != 0 {
+			t.Fatalf("the silent monitor's join is in the transcript %d times", n)
+		}
+		if err := e.r.Barge(e.ctx, e.instance, "ann", c, mon.ParticipantID); !isCode(err, fault.NotFound) {
+			t.Fatalf("another user barged with sue's participant: %v", err)
+		}
+		if err := e.r.Barge(e.ctx, e.instance, "sue", c, mon.ParticipantID); err != nil {
+			t.Fatalf("barge: %v", err)
+		}
+		if n := joinedBy(); n != 1 {
+			t.Fatalf("after barging, the supervisor's join is in the transcript %d times, want 1", n)
+		}
+		if _, err := e.chat.SendMessage(e.ctx, sess, chat.TypeTextPlain, "Hi, I'm the supervisor", ""); err != nil {
+			t.Fatalf("a barging supervisor cannot send: %v", err)
+		}
+	})
+}

@@ -175,17 +175,29 @@ func (s *Service) EndContact(ctx context.Context, instanceID, userID, contactID 
 	return nil
 }
 
-// Monitor adds a supervisor to a live chat as a SUPERVISOR participant and
-// returns their participant token; the supervisor connects with the
-// participant API like any participant.
-func (s *Service) Monitor(ctx context.Context, instanceID, userID, contactID string) (Accepted, error) {
+// Monitor modes.
+const (
+	// MonitorSilent: the supervisor reads the chat unseen and cannot write.
+	MonitorSilent = "SILENT_MONITOR"
+	// MonitorBarge: the supervisor joins visibly and may write.
+	MonitorBarge = "BARGE"
+)
+
+// Monitor adds a supervisor to a live chat as a SUPERVISOR participant,
+// silent (hidden from the others, read-only) or barging in, and returns
+// their participant token; the supervisor connects with the participant
+// API like any participant.
+func (s *Service) Monitor(ctx context.Context, instanceID, userID, contactID, mode string) (Accepted, error) {
+	if mode != MonitorSilent && mode != MonitorBarge {
+		return Accepted{}, fault.Errorf(fault.InvalidParameter, "Monitor mode must be %s or %s", MonitorSilent, MonitorBarge)
+	}
 	var out Accepted
 	err := s.chat.InContact(ctx, instanceID, contactID, func(cx *chat.Tx) error {
 		u, err := getUser(cx, instanceID, userID)
 		if err != nil {
 			return err
 		}
-		p, err := cx.AddParticipant(store.RoleSupervisor, u.displayName())
+		p, err := cx.AddParticipant(store.RoleSupervisor, u.displayName(), mode == MonitorSilent)
 		if err != nil {
 			return err
 		}
@@ -196,6 +208,28 @@ func (s *Service) Monitor(ctx context.Context, instanceID, userID, contactID str
 		return Accepted{}, fmt.Errorf("monitor contact: %w", err)
 	}
 	return out, nil
+}
+
+// Barge turns a supervisor's silent monitoring of a chat into barging in:
+// the customer and agent see them join and they may write. participantID
+// is the SUPERVISOR participant Monitor returned; it must carry the
+// supervisor's name.
+func (s *Service) Barge(ctx context.Context, instanceID, userID, contactID, participantID string) error {
+	err := s.chat.InContact(ctx, instanceID, contactID, func(cx *chat.Tx) error {
+		u, err := getUser(cx, instanceID, userID)
+		if err != nil {
+			return err
+		}
+		p, err := cx.GetParticipant(participantID)
+		if err != nil || p.ContactID != cx.Contact.ID || p.Role != store.RoleSupervisor || p.DisplayName != u.displayName() {
+			return fault.NotFoundf("PARTICIPANT", participantID, "You have no monitoring participant %s in contact %s", participantID, contactID)
+		}
+		return cx.Reveal(p.ID)
+	})
+	if err != nil {
+		return fmt.Errorf("barge in: %w", err)
+	}
+	return nil
 }
 
 // LiveContact is a contact in routing, for supervisors.

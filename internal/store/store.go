@@ -112,7 +112,7 @@ type Tx interface {
 	// InsertParticipant inserts a participant.
 	InsertParticipant(p Participant) error
 	// UpdateParticipant saves the mutable fields of a participant:
-	// State, ConnectedAt, LeftAt, LastActiveAt.
+	// State, ConnectedAt, LeftAt, LastActiveAt, Hidden.
 	UpdateParticipant(p Participant) error
 	// ListParticipants is Store.ListParticipants inside the transaction.
 	ListParticipants(contactID string) ([]Participant, error)
@@ -266,6 +266,9 @@ type Participant struct {
 	ConnectedAt  time.Time // zero until the first connection
 	LeftAt       time.Time // zero until they leave
 	LastActiveAt time.Time // last message sent, for idle timers
+	// Hidden participants (supervisors monitoring silently) read the chat
+	// but may not write, and nobody sees them join or leave.
+	Hidden bool
 }
 
 // Token kinds.

@@ -102,6 +102,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET "+prefix+"/supervisor/contacts", h.call(nil, h.liveContacts))
 	mux.HandleFunc("POST "+prefix+"/supervisor/contacts/{contactId}/monitor", h.call([]string{auth.PermManagerListenIn}, h.monitor))
+	mux.HandleFunc("POST "+prefix+"/supervisor/contacts/{contactId}/barge", h.call([]string{auth.PermManagerBargeIn}, h.barge))
 
 	mux.HandleFunc("GET "+prefix+"/events", h.events)
 	mux.HandleFunc(prefix+"/", func(w http.ResponseWriter, r *http.Request) {

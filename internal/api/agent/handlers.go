@@ -398,10 +398,49 @@ func (h *Handler) liveContacts(w http.ResponseWriter, r *http.Request, s session
 	return liveContactsOutput{Contacts: list}, nil
 }
 
-// monitor joins a supervisor to a live chat; the answer carries their
-// participant token.
+// monitor joins a supervisor to a live chat, silently (ManagerListenIn)
+// or barging in (ManagerBargeIn); the answer carries their participant
+// token. The body is optional: {"mode":"SILENT_MONITOR"|"BARGE"},
+// silent by default.
 func (h *Handler) monitor(w http.ResponseWriter, r *http.Request, s session) (any, error) {
-	return h.contactAction(w, r, func(ctx context.Context, id string) (any, error) {
-		return h.routing.Monitor(ctx, s.InstanceID, s.User.ID, id)
-	})
+	id, err := pathID(r, "contactId")
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		Mode string `json:"mode"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &in); err != nil {
+			return nil, err
+		}
+	}
+	if in.Mode == "" {
+		in.Mode = routing.MonitorSilent
+	}
+	if in.Mode == routing.MonitorBarge {
+		if err := h.require(r.Context(), s, auth.PermManagerBargeIn); err != nil {
+			return nil, err
+		}
+	}
+	return h.routing.Monitor(r.Context(), s.InstanceID, s.User.ID, id, in.Mode)
+}
+
+// barge turns the supervisor's silent monitoring participant
+// ({"participantId": ...}) into a visible one that may write.
+func (h *Handler) barge(w http.ResponseWriter, r *http.Request, s session) (any, error) {
+	id, err := pathID(r, "contactId")
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		ParticipantID string `json:"participantId"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return nil, err
+	}
+	if in.ParticipantID == "" || len(in.ParticipantID) > 256 {
+		return nil, &fault.Error{Code: fault.InvalidParameter, Message: "participantId is required"}
+	}
+	return nil, h.routing.Barge(r.Context(), s.InstanceID, s.User.ID, id, in.ParticipantID)
 }

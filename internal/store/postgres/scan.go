@@ -61,7 +61,7 @@ const (
 		disconnect_on_customer_exit, participant_timers, chat_duration_ns,
 		initiated_at, last_updated_at, disconnected_at, disconnect_reason, last_seq`
 	participantCols = `id, contact_id, instance_id, role, display_name, state,
-		created_at, connected_at, left_at, last_active_at`
+		created_at, connected_at, left_at, last_active_at, hidden`
 	tokenCols = `hash, kind, instance_id, contact_id, participant_id,
 		expires_at, created_at`
 	itemCols = `contact_id, seq, id, type, content_type, content,
@@ -97,7 +97,7 @@ func scanContact(row pgx.Row) (store.Contact, error) {
 func scanParticipant(row pgx.CollectableRow) (store.Participant, error) {
 	var p store.Participant
 	err := row.Scan(&p.ID, &p.ContactID, &p.InstanceID, &p.Role, &p.DisplayName, &p.State,
-		utc{&p.CreatedAt}, utc{&p.ConnectedAt}, utc{&p.LeftAt}, utc{&p.LastActiveAt})
+		utc{&p.CreatedAt}, utc{&p.ConnectedAt}, utc{&p.LeftAt}, utc{&p.LastActiveAt}, &p.Hidden)
 	return p, err
 }
 

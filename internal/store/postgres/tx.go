@@ -130,11 +130,11 @@ func (t *tx) AddActiveChats(instanceID string, delta int) (int, error) {
 func (t *tx) InsertParticipant(p store.Participant) error {
 	tag, err := t.tx.Exec(t.ctx, `INSERT INTO participants (
 			id, contact_id, instance_id, role, display_name, state,
-			created_at, connected_at, left_at, last_active_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			created_at, connected_at, left_at, last_active_at, hidden)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT DO NOTHING`,
 		p.ID, p.ContactID, p.InstanceID, p.Role, p.DisplayName, p.State,
-		ts(p.CreatedAt), ts(p.ConnectedAt), ts(p.LeftAt), ts(p.LastActiveAt))
+		ts(p.CreatedAt), ts(p.ConnectedAt), ts(p.LeftAt), ts(p.LastActiveAt), p.Hidden)
 	if err != nil {
 		return wrap("insert participant", err)
 	}
@@ -147,9 +147,9 @@ func (t *tx) InsertParticipant(p store.Participant) error {
 // UpdateParticipant saves the mutable fields of a participant.
 func (t *tx) UpdateParticipant(p store.Participant) error {
 	tag, err := t.tx.Exec(t.ctx, `UPDATE participants SET
-			state = $3, connected_at = $4, left_at = $5, last_active_at = $6
+			state = $3, connected_at = $4, left_at = $5, last_active_at = $6, hidden = $7
 		WHERE id = $1 AND instance_id = $2`,
-		p.ID, p.InstanceID, p.State, ts(p.ConnectedAt), ts(p.LeftAt), ts(p.LastActiveAt))
+		p.ID, p.InstanceID, p.State, ts(p.ConnectedAt), ts(p.LeftAt), ts(p.LastActiveAt), p.Hidden)
 	if err != nil {
 		return wrap("update participant", err)
 	}

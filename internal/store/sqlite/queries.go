@@ -43,11 +43,11 @@ const (
 )
 
 const participantCols = `id, contact_id, instance_id, role, display_name, state, created_at,
-	connected_at, left_at, last_active_at`
+	connected_at, left_at, last_active_at, hidden`
 
 const (
-	qInsertParticipant = `INSERT INTO participants (` + participantCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	qUpdateParticipant = `UPDATE participants SET state = ?, connected_at = ?, left_at = ?, last_active_at = ? WHERE id = ?`
+	qInsertParticipant = `INSERT INTO participants (` + participantCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateParticipant = `UPDATE participants SET state = ?, connected_at = ?, left_at = ?, last_active_at = ?, hidden = ? WHERE id = ?`
 	qListParticipants  = `SELECT ` + participantCols + ` FROM participants WHERE contact_id = ? ORDER BY rowid`
 	qGetParticipant    = `SELECT ` + participantCols + ` FROM participants WHERE id = ?`
 )
@@ -203,7 +203,7 @@ func scanParticipant(sc scanner) (store.Participant, error) {
 	var p store.Participant
 	var created, connected, left, active int64
 	err := sc.Scan(&p.ID, &p.ContactID, &p.InstanceID, &p.Role, &p.DisplayName, &p.State,
-		&created, &connected, &left, &active)
+		&created, &connected, &left, &active, &p.Hidden)
 	if err != nil {
 		return p, err
 	}

@@ -261,7 +261,7 @@ func (t *tx) AddActiveChats(instanceID string, delta int) (int, error) {
 func (t *tx) InsertParticipant(p store.Participant) error {
 	_, err := t.exec("insert participant", t.st.insertParticipant,
 		p.ID, p.ContactID, p.InstanceID, p.Role, p.DisplayName, p.State,
-		encTime(p.CreatedAt), encTime(p.ConnectedAt), encTime(p.LeftAt), encTime(p.LastActiveAt))
+		encTime(p.CreatedAt), encTime(p.ConnectedAt), encTime(p.LeftAt), encTime(p.LastActiveAt), p.Hidden)
 	return err
 }
 
@@ -269,7 +269,7 @@ func (t *tx) InsertParticipant(p store.Participant) error {
 func (t *tx) UpdateParticipant(p store.Participant) error {
 	const op = "update participant"
 	res, err := t.exec(op, t.st.updateParticipant,
-		p.State, encTime(p.ConnectedAt), encTime(p.LeftAt), encTime(p.LastActiveAt), p.ID)
+		p.State, encTime(p.ConnectedAt), encTime(p.LeftAt), encTime(p.LastActiveAt), p.Hidden, p.ID)
 	if err != nil {
 		return err
 	}

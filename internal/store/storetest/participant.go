@@ -89,9 +89,12 @@ func testParticipantListOrder(t *testing.T, s store.Store) {
 
 func testParticipantUpdate(t *testing.T, s store.Store) {
 	c := seedContact(t, s, newContact("i1", "c1"))
-	p := newParticipant(c, "p1", store.RoleAgent)
-	p.State, p.ConnectedAt, p.LastActiveAt = store.ParticipantInvited, time.Time{}, time.Time{}
+	p := newParticipant(c, "p1", store.RoleSupervisor)
+	p.State, p.ConnectedAt, p.LastActiveAt, p.Hidden = store.ParticipantInvited, time.Time{}, time.Time{}, true
 	write(t, s, func(tx store.Tx) error { return tx.InsertParticipant(p) })
+	if got, err := s.GetParticipant(t.Context(), "p1"); err != nil || !got.Hidden {
+		t.Fatalf("GetParticipant of a hidden participant: got %+v, %v", got, err)
+	}
 
 	steps := []struct {
 		name   string
@@ -101,12 +104,13 @@ func testParticipantUpdate(t *testing.T, s store.Store) {
 			p.State, p.ConnectedAt, p.LastActiveAt = store.ParticipantConnected, t0.Add(time.Minute), t0.Add(time.Minute)
 		}},
 		{"send", func(p *store.Participant) { p.LastActiveAt = t0.Add(2 * time.Minute) }},
+		{"barge", func(p *store.Participant) { p.Hidden = false }},
 		{"leave", func(p *store.Participant) { p.State, p.LeftAt = store.ParticipantLeft, t0.Add(3*time.Minute) }},
 	}
 	for _, step := range steps {
 		step.change(&p)
 		changed := p
-		changed.Role, changed.DisplayName, changed.CreatedAt = store.RoleSupervisor, "renamed", t0.Add(time.Hour) // immutable
+		changed.Role, changed.DisplayName, changed.CreatedAt = store.RoleAgent, "renamed", t0.Add(time.Hour) // immutable
 		write(t, s, func(tx store.Tx) error { return tx.UpdateParticipant(changed) })
 		got, err := s.GetParticipant(t.Context(), "p1")
 		if err != nil {
