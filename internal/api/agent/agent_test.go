@@ -775,6 +775,9 @@ func TestSupervisorAndOtherUsers(t *testing.T) {
 		{"admin lists live contacts", admin, "GET", "/api/agent/supervisor/contacts", nil, 200},
 		{"admin monitors", admin, "POST", "/api/agent/supervisor/contacts/" + contactID + "/monitor", nil, 200},
 		{"admin monitors an unknown contact", admin, "POST", "/api/agent/supervisor/contacts/nope/monitor", nil, 404},
+		{"monitor with an unknown mode", admin, "POST", "/api/agent/supervisor/contacts/" + contactID + "/monitor", map[string]string{"mode": "SHOUT"}, 400},
+		{"agent barges", c, "POST", "/api/agent/supervisor/contacts/" + contactID + "/barge", map[string]string{"participantId": "x"}, 403},
+		{"admin barges with no participant", admin, "POST", "/api/agent/supervisor/contacts/" + contactID + "/barge", map[string]string{"participantId": "nope"}, 404},
 		{"agent sets the admin's status", c, "PUT", "/api/agent/users/" + s.adminID + "/status", map[string]string{"statusId": routing.StatusAvailableID}, 403},
 		{"agent sets their own status by ID", c, "PUT", "/api/agent/users/" + s.agentID + "/status", map[string]string{"statusId": routing.StatusOfflineID}, 200},
 		{"admin sets the agent's status", admin, "PUT", "/api/agent/users/" + s.agentID + "/status", map[string]string{"statusId": routing.StatusAvailableID}, 200},
@@ -791,11 +794,22 @@ func TestSupervisorAndOtherUsers(t *testing.T) {
 	if st := c.state(); !st.Status.Routable {
 		t.Errorf("agent after the admin set them Available: %+v", st.Status)
 	}
-	t.Run("monitor token joins the chat", func(t *testing.T) {
+	t.Run("monitor token joins the chat; barging lets the supervisor write", func(t *testing.T) {
 		var acc routing.Accepted
 		admin.ok("POST", "/api/agent/supervisor/contacts/"+contactID+"/monitor", nil, &acc)
 		if _, err := s.chat.CreateConnection(context.Background(), acc.ParticipantToken, []string{chat.ConnCredentials}); err != nil {
 			t.Fatalf("CreateConnection as supervisor: %v", err)
+		}
+		sess, err := s.chat.Authenticate(context.Background(), acc.ParticipantToken, "PARTICIPANT")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.chat.SendMessage(context.Background(), sess, "text/plain", "unseen", ""); err == nil {
+			t.Fatal("a silent monitor could send a message")
+		}
+		admin.ok("POST", "/api/agent/supervisor/contacts/"+contactID+"/barge", map[string]string{"participantId": acc.ParticipantID}, nil)
+		if _, err := s.chat.SendMessage(context.Background(), sess, "text/plain", "I'm here", ""); err != nil {
+			t.Fatalf("after barging: %v", err)
 		}
 	})
 }
