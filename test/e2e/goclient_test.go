@@ -99,6 +99,7 @@ func (c *apiClient) connect(participantToken string) (connection, error) {
 
 type transcriptItem struct {
 	Id, Type, Content, ContentType string
+	DisplayName, ParticipantRole   string
 }
 
 // transcript pages through the whole transcript, oldest first.

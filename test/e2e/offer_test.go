@@ -124,4 +124,21 @@ func offerSurvivesKill(t *testing.T, srv *Server) {
 	if !found {
 		t.Fatalf("the customer's message sent before the kill is missing from bob's transcript: %+v", items)
 	}
+	// The customer sees the agent join by name and hears from them.
+	if err := c.do("POST", "/participant/message", conn.ConnectionCredentials.ConnectionToken,
+		map[string]any{"ContentType": "text/plain", "Content": "Hi, Bob here"}, nil); err != nil {
+		t.Fatalf("bob sends: %v", err)
+	}
+	items, err = c.transcript(cust.ConnectionCredentials.ConnectionToken)
+	if err != nil {
+		t.Fatalf("customer reads the transcript: %v", err)
+	}
+	joined, heard := false, false
+	for _, it := range items {
+		joined = joined || (it.ContentType == "application/vnd.amazonaws.connect.event.participant.joined" && it.ParticipantRole == "AGENT" && it.DisplayName == "bob")
+		heard = heard || (it.Content == "Hi, Bob here" && it.DisplayName == "bob")
+	}
+	if !joined || !heard {
+		t.Fatalf("customer's transcript: agent joined by name %v, agent's message %v: %+v", joined, heard, items)
+	}
 }
