@@ -125,32 +125,7 @@ func (s *chatSocket) waitFor(t *testing.T, what string, match func(wsItem) bool)
 // the items in transcript order, with none missing.
 func TestMultiNodeDelivery(t *testing.T) {
 	t.Parallel()
-	bin := Build(t)
-	db := PostgresDB(t)
-	bus := natsURL(t)
-	args := []string{"--bus", bus}
-
-	nodeA := Start(t, bin, Options{DB: db, Args: args})
-	// Node B finds A's instance in the shared store and writes no
-	// credentials of its own; it gets A's file so that the harness, which
-	// reads it, finds the same instance.
-	dirB := t.TempDir()
-	raw, err := os.ReadFile(nodeA.BootstrapPath)
-	if err != nil {
-		t.Fatalf("read node A's bootstrap file: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(dirB, "bootstrap.json"), raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	nodeB := Start(t, bin, Options{DB: db, DataDir: dirB, Args: args})
-	if !strings.Contains(nodeB.Logs(), "not bootstrapping") {
-		t.Fatalf("node B did not find node A's instance in the shared store")
-	}
-	for name, n := range map[string]*Server{"A": nodeA, "B": nodeB} {
-		if !strings.Contains(n.Logs(), "bus=nats") {
-			t.Fatalf("node %s does not report the NATS bus in its log", name)
-		}
-	}
+	nodeA, nodeB := startTwoNodes(t)
 	apiA, apiB := newAPIClient(t, nodeA), newAPIClient(t, nodeB)
 
 	// The customer starts on A and connects through B.
@@ -253,6 +228,47 @@ func TestMultiNodeDelivery(t *testing.T) {
 		}
 		checkTranscriptOrder(t, c.ws, c.api, c.token)
 	}
+}
+
+// startTwoNodes starts two nodes sharing a fresh PostgreSQL database and
+// the NATS server.
+func startTwoNodes(t *testing.T) (*Server, *Server) {
+	t.Helper()
+	bin := Build(t)
+	db := PostgresDB(t)
+	args := []string{"--bus", natsURL(t)}
+	nodeA := Start(t, bin, Options{DB: db, Args: args})
+	// Node B finds A's instance in the shared store and writes no
+	// credentials of its own; it gets A's file so that the harness, which
+	// reads it, finds the same instance.
+	dirB := t.TempDir()
+	raw, err := os.ReadFile(nodeA.BootstrapPath)
+	if err != nil {
+		t.Fatalf("read node A's bootstrap file: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dirB, "bootstrap.json"), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nodeB := Start(t, bin, Options{DB: db, DataDir: dirB, Args: args})
+	if !strings.Contains(nodeB.Logs(), "not bootstrapping") {
+		t.Fatalf("node B did not find node A's instance in the shared store")
+	}
+	for name, n := range map[string]*Server{"A": nodeA, "B": nodeB} {
+		if !strings.Contains(n.Logs(), "bus=nats") {
+			t.Fatalf("node %s does not report the NATS bus in its log", name)
+		}
+	}
+	return nodeA, nodeB
+}
+
+// TestMultiNodeRouting runs the routing burst on two nodes sharing
+// PostgreSQL and NATS: chats start on both, each agent works through a
+// different node, and offers reach them over the bus, each contact to
+// one agent at a time, however the two nodes' passes interleave.
+func TestMultiNodeRouting(t *testing.T) {
+	t.Parallel()
+	nodeA, nodeB := startTwoNodes(t)
+	routingBurst(t, nodeA, nodeB)
 }
 
 // checkTranscriptOrder compares the items a socket received with the

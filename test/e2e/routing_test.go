@@ -42,7 +42,11 @@ func TestRoutingBurst(t *testing.T) {
 // agentSecurityProfile is the built-in Agent security profile.
 const agentSecurityProfile = "00000000-0000-4000-a000-000000000003"
 
-func routingBurst(t *testing.T, srv *Server) {
+// routingBurst runs the burst against one node, or several sharing a
+// store and a bus: the admin uses the first, chats start on each in turn,
+// and each agent works through a node of their own.
+func routingBurst(t *testing.T, nodes ...*Server) {
+	srv := nodes[0]
 	c := newAPIClient(t, srv)
 	inst := srv.Bootstrap.InstanceID
 	must := func(err error, what string) {
@@ -102,8 +106,8 @@ func routingBurst(t *testing.T, srv *Server) {
 	queueOf := map[string]string{}
 	var chats []startedChat
 	for i := range perQueue {
-		for _, name := range []string{"Sales", "Support", "Billing"} {
-			ch := c.startChat(fmt.Sprintf("%s customer %d", name, i))
+		for j, name := range []string{"Sales", "Support", "Billing"} {
+			ch := newAPIClient(t, nodes[(i+j)%len(nodes)]).startChat(fmt.Sprintf("%s customer %d", name, i))
 			must(c.do("POST", "/contact/transfer", "", map[string]any{"InstanceId": inst, "ContactId": ch.ContactID,
 				"ContactFlowId": srv.Bootstrap.InboundFlowID, "QueueId": queue[name]}, nil), "TransferContact")
 			queueOf[ch.ContactID] = queue[name]
@@ -131,8 +135,10 @@ func routingBurst(t *testing.T, srv *Server) {
 		cancel()
 	}
 	var wg sync.WaitGroup
-	for _, name := range []string{"ann", "bob"} {
-		ws := loginWorkspace(t, srv, name, "Passw0rd-"+name)
+	for i, name := range []string{"ann", "bob"} {
+		node := nodes[i%len(nodes)]
+		ws := loginWorkspace(t, node, name, "Passw0rd-"+name)
+		c := newAPIClient(t, node)
 		events := ws.events(ctx)
 		ws.call("PUT", "/api/agent/status", map[string]string{"statusId": "00000000-0000-4000-b000-000000000001"}, nil)
 		wg.Go(func() {
