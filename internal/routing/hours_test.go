@@ -209,3 +209,16 @@ func FuzzOpenAt(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkOpenAt measures one evaluation, as a routing pass does per
+// queue: weekday hours in a DST zone with an override.
+func BenchmarkOpenAt(b *testing.B) {
+	h := hours("America/New_York", weekdays9to5, christmas)
+	t := at("2026-01-05T15:00:00Z")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.OpenAt(t); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
