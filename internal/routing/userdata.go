@@ -90,14 +90,16 @@ func (s *Service) CurrentUserData(ctx context.Context, instanceID string, f User
 		if len(f.Queues) > 0 && !servesAny(profiles[a.RoutingProfileID], a.UserID, f.Queues) {
 			continue
 		}
-		ud := UserData{UserID: a.UserID, RoutingProfileID: a.RoutingProfileID, StatusName: a.StatusName, StatusID: a.StatusID,
-			StatusSince: a.StatusSince, MaxSlots: a.ChatSlots, ActiveSlots: a.ChatsUsed}
-		if a.Routable {
-			ud.AvailableSlots = max(0, a.ChatSlots-a.ChatsUsed)
-		}
 		as, err := s.store.ListAssignments(ctx, store.AssignmentQuery{InstanceID: instanceID, UserID: a.UserID, Active: true})
 		if err != nil {
 			return nil, fmt.Errorf("current user data: %w", err)
+		}
+		// Slots in use are counted from the contacts listed, read after
+		// the agent row: an offer made in between shows in both.
+		ud := UserData{UserID: a.UserID, RoutingProfileID: a.RoutingProfileID, StatusName: a.StatusName, StatusID: a.StatusID,
+			StatusSince: a.StatusSince, MaxSlots: a.ChatSlots, ActiveSlots: len(as)}
+		if a.Routable {
+			ud.AvailableSlots = max(0, a.ChatSlots-len(as))
 		}
 		for _, x := range as {
 			uc := UserContact{ContactID: x.ContactID, QueueID: x.QueueID, AgentContactState: agentContactState(x.State), ConnectedToAgent: x.ConnectedAt}
