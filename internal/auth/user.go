@@ -243,6 +243,12 @@ func (d *Directory) CreateUser(ctx context.Context, instanceID string, in NewUse
 		}
 	}
 	err := d.st.Write(ctx, func(tx store.Tx) error {
+		// Users reference routing configuration: take routing's lock
+		// first, as routing's own writes do, so a user cannot be put on a
+		// routing profile being deleted.
+		if err := tx.LockRouting(instanceID); err != nil {
+			return err
+		}
 		ids, err := checkProfiles(tx, instanceID, in.SecurityProfileIDs)
 		if err != nil {
 			return err
@@ -341,6 +347,9 @@ func (d *Directory) updateUser(ctx context.Context, instanceID, userID string, c
 	// so it applies to logged-in users at once on this node.
 	defer d.sessions.clear()
 	return d.st.Write(ctx, func(tx store.Tx) error {
+		if err := tx.LockRouting(instanceID); err != nil {
+			return err
+		}
 		r, err := tx.GetResource(instanceID, store.KindUser, userID)
 		if errors.Is(err, store.ErrNotFound) {
 			return userNotFound(userID)
@@ -431,6 +440,9 @@ func (d *Directory) UpdateUserPhoneConfig(ctx context.Context, instanceID, userI
 func (d *Directory) DeleteUser(ctx context.Context, instanceID, userID string) error {
 	defer d.sessions.clear()
 	err := d.st.Write(ctx, func(tx store.Tx) error {
+		if err := tx.LockRouting(instanceID); err != nil {
+			return err
+		}
 		r, err := tx.GetResource(instanceID, store.KindUser, userID)
 		if errors.Is(err, store.ErrNotFound) {
 			return userNotFound(userID)
