@@ -148,6 +148,16 @@ func validatePhone(pc *PhoneConfig) error {
 	return nil
 }
 
+// DisplayName is the name others see for the user, in chats (customers
+// see their agent's first name) and in the workspace: the first name,
+// else the username.
+func (u User) DisplayName() string {
+	if n := strings.TrimSpace(u.IdentityInfo.FirstName); n != "" {
+		return n
+	}
+	return u.Username
+}
+
 // UserFromResource decodes a user resource.
 func UserFromResource(r store.Resource) (User, error) {
 	var u User

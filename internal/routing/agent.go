@@ -6,48 +6,19 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/store"
 )
 
-// user is what routing reads of a user resource.
-type user struct {
-	ID           string `json:"Id"`
-	Username     string `json:"Username"`
-	IdentityInfo struct {
-		FirstName string `json:"FirstName"`
-		LastName  string `json:"LastName"`
-	} `json:"IdentityInfo"`
-	PhoneConfig struct {
-		// AfterContactWorkTimeLimit ends after-contact work on its own
-		// after so many seconds; 0 leaves it to the agent.
-		AfterContactWorkTimeLimit int `json:"AfterContactWorkTimeLimit"`
-	} `json:"PhoneConfig"`
-	RoutingProfileID string `json:"RoutingProfileId"`
-}
-
-// displayName is the name customers see: the first name, else the
-// username.
-func (u user) displayName() string {
-	if u.IdentityInfo.FirstName != "" {
-		return u.IdentityInfo.FirstName
-	}
-	return u.Username
-}
-
-func getUser(tx store.Tx, instanceID, userID string) (user, error) {
+func getUser(tx store.Tx, instanceID, userID string) (auth.User, error) {
 	r, err := tx.GetResource(instanceID, store.KindUser, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return user{}, fault.NotFoundf("USER", userID, "User %s not found", userID)
+		return auth.User{}, fault.NotFoundf("USER", userID, "User %s not found", userID)
 	} else if err != nil {
-		return user{}, err
+		return auth.User{}, err
 	}
-	var u user
-	if err := json.Unmarshal(r.Body, &u); err != nil {
-		return user{}, fmt.Errorf("decode user %s: %w", userID, err)
-	}
-	u.ID = r.ID
-	return u, nil
+	return auth.UserFromResource(r)
 }
 
 func getProfile(tx store.Tx, instanceID, profileID string) (RoutingProfile, error) {

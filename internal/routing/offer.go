@@ -65,7 +65,7 @@ func (s *Service) Accept(ctx context.Context, instanceID, userID, contactID stri
 		if err != nil {
 			return err
 		}
-		p, err := cx.AddParticipant(store.RoleAgent, u.displayName(), false)
+		p, err := cx.AddParticipant(store.RoleAgent, u.DisplayName(), false)
 		if err != nil {
 			return err
 		}

@@ -197,7 +197,7 @@ func (s *Service) Monitor(ctx context.Context, instanceID, userID, contactID, mo
 		if err != nil {
 			return err
 		}
-		p, err := cx.AddParticipant(store.RoleSupervisor, u.displayName(), mode == MonitorSilent)
+		p, err := cx.AddParticipant(store.RoleSupervisor, u.DisplayName(), mode == MonitorSilent)
 		if err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func (s *Service) Barge(ctx context.Context, instanceID, userID, contactID, part
 			return err
 		}
 		p, err := cx.GetParticipant(participantID)
-		if err != nil || p.ContactID != cx.Contact.ID || p.Role != store.RoleSupervisor || p.DisplayName != u.displayName() {
+		if err != nil || p.ContactID != cx.Contact.ID || p.Role != store.RoleSupervisor || p.DisplayName != u.DisplayName() {
 			return fault.NotFoundf("PARTICIPANT", participantID, "You have no monitoring participant %s in contact %s", participantID, contactID)
 		}
 		return cx.Reveal(p.ID)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/internal/auth"
@@ -23,11 +22,7 @@ type userView struct {
 }
 
 func viewUser(u auth.User) userView {
-	name := strings.TrimSpace(u.IdentityInfo.FirstName + " " + u.IdentityInfo.LastName)
-	if name == "" {
-		name = u.Username
-	}
-	return userView{ID: u.ID, Username: u.Username, DisplayName: name}
+	return userView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName()}
 }
 
 type loginInput struct {
