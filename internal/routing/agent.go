@@ -2,7 +2,6 @@ package routing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -28,19 +27,13 @@ func getProfile(tx store.Tx, instanceID, profileID string) (RoutingProfile, erro
 	} else if err != nil {
 		return RoutingProfile{}, err
 	}
-	var p RoutingProfile
-	if err := json.Unmarshal(r.Body, &p); err != nil {
-		return RoutingProfile{}, fmt.Errorf("decode routing profile %s: %w", profileID, err)
-	}
-	return p, nil
+	return decodeProfile(r)
 }
 
 // resolveStatus finds an agent status, built-in or stored.
 func resolveStatus(tx store.Tx, instanceID, statusID string) (AgentStatus, error) {
-	for _, b := range BuiltinStatuses {
-		if b.ID == statusID {
-			return b, nil
-		}
+	if b, ok := builtinStatus(statusID); ok {
+		return b, nil
 	}
 	r, err := tx.GetResource(instanceID, store.KindAgentStatus, statusID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -48,11 +41,7 @@ func resolveStatus(tx store.Tx, instanceID, statusID string) (AgentStatus, error
 	} else if err != nil {
 		return AgentStatus{}, err
 	}
-	var st AgentStatus
-	if err := json.Unmarshal(r.Body, &st); err != nil {
-		return AgentStatus{}, fmt.Errorf("decode agent status %s: %w", statusID, err)
-	}
-	return st, nil
+	return decodeAgentStatus(r)
 }
 
 // loadAgent returns a user's routing state, a fresh Offline one if the

@@ -2,7 +2,6 @@ package routing
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -261,27 +260,27 @@ type config struct {
 
 func loadConfig(tx store.Tx, instanceID string) (config, error) {
 	cfg := config{profiles: map[string]RoutingProfile{}, queues: map[string]Queue{}, hours: map[string]HoursOfOperation{}}
-	if err := loadKind(tx, instanceID, store.KindRoutingProfile, cfg.profiles); err != nil {
+	if err := loadKind(tx, instanceID, store.KindRoutingProfile, decodeProfile, cfg.profiles); err != nil {
 		return cfg, err
 	}
-	if err := loadKind(tx, instanceID, store.KindQueue, cfg.queues); err != nil {
+	if err := loadKind(tx, instanceID, store.KindQueue, decodeQueue, cfg.queues); err != nil {
 		return cfg, err
 	}
-	if err := loadKind(tx, instanceID, store.KindHours, cfg.hours); err != nil {
+	if err := loadKind(tx, instanceID, store.KindHours, decodeHours, cfg.hours); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
 }
 
-func loadKind[T any](tx store.Tx, instanceID, kind string, into map[string]T) error {
+func loadKind[T any](tx store.Tx, instanceID, kind string, decode func(store.Resource) (T, error), into map[string]T) error {
 	rs, err := tx.ListResources(instanceID, kind)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", kind, err)
 	}
 	for _, r := range rs {
-		var v T
-		if err := json.Unmarshal(r.Body, &v); err != nil {
-			return fmt.Errorf("decode %s %s: %w", kind, r.ID, err)
+		v, err := decode(r)
+		if err != nil {
+			return err
 		}
 		into[r.ID] = v
 	}

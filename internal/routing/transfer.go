@@ -2,7 +2,6 @@ package routing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -95,9 +94,9 @@ func (s *Service) resolveTarget(tx store.Tx, instanceID string, to TransferTarge
 		} else if err != nil {
 			return "", "", err
 		}
-		var qc QuickConnect
-		if err := json.Unmarshal(r.Body, &qc); err != nil {
-			return "", "", fmt.Errorf("decode quick connect: %w", err)
+		qc, err := decodeQuickConnect(r)
+		if err != nil {
+			return "", "", err
 		}
 		switch {
 		case qc.Config.Type == QuickConnectTypeQueue && qc.Config.QueueConfig != nil:
@@ -133,9 +132,9 @@ func (s *Service) queueRefuses(tx store.Tx, instanceID, queueID string) (string,
 	if err != nil {
 		return "", err
 	}
-	var q Queue
-	if err := json.Unmarshal(r.Body, &q); err != nil {
-		return "", fmt.Errorf("decode queue: %w", err)
+	q, err := decodeQueue(r)
+	if err != nil {
+		return "", err
 	}
 	if q.Status == QueueDisabled {
 		return fmt.Sprintf("queue %s is disabled", q.Name), nil

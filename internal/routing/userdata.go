@@ -2,7 +2,6 @@ package routing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -73,8 +72,7 @@ func (s *Service) CurrentUserData(ctx context.Context, instanceID string, f User
 			return nil, fmt.Errorf("current user data: %w", err)
 		}
 		for _, r := range rs {
-			var p RoutingProfile
-			if json.Unmarshal(r.Body, &p) == nil {
+			if p, err := decodeProfile(r); err == nil {
 				profiles[r.ID] = p
 			}
 		}
