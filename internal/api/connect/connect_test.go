@@ -43,7 +43,6 @@ func newServer(t *testing.T, maxActiveChats int) *server {
 		err = st.Write(ctx, func(tx store.Tx) error {
 			return tx.CreateInstance(store.NewInstance{
 				Instance:  store.Instance{ID: id, Region: region, CreatedAt: now},
-				Admin:     store.User{ID: "u-" + id, InstanceID: id, Username: "admin", PasswordHash: "x", CreatedAt: now},
 				AccessKey: store.AccessKey{ID: "AK" + id, InstanceID: id, Secret: "secret-" + id, CreatedAt: now},
 				Flows:     []store.ContactFlow{{ID: "flow-" + id, InstanceID: id, Name: "f", Type: "CONTACT_FLOW", Content: "{}", CreatedAt: now}},
 			})
