@@ -138,10 +138,12 @@ func (s *Service) pass(ctx context.Context, instanceID string) (passResult, erro
 	var res passResult
 	err := s.store.Write(ctx, func(tx store.Tx) error {
 		res = passResult{}
-		now := s.clock()
 		if err := tx.LockRouting(instanceID); err != nil {
 			return err
 		}
+		// The time is read under the lock: waiting for it (PostgreSQL,
+		// behind other routing changes) must not age the pass's offers.
+		now := s.clock()
 		agents, err := tx.ListAgents(instanceID)
 		if err != nil {
 			return err
