@@ -159,12 +159,21 @@ func (s *Service) pass(ctx context.Context, instanceID string) (passResult, erro
 		free := make([]freeAgent, 0, len(agents))
 		demand := map[string]int{}
 		totalFree := 0
+		open := make(map[string]bool, len(cfg.queues)) // once per queue, not per agent
+		isOpen := func(queueID string) bool {
+			o, ok := open[queueID]
+			if !ok {
+				o = cfg.open(queueID, now)
+				open[queueID] = o
+			}
+			return o
+		}
 		for _, a := range agents {
 			fa := freeAgent{userID: a.UserID, free: a.ChatSlots - a.ChatsUsed, lastRoutedAt: a.LastRoutedAt}
 			totalFree += fa.free
 			if p, ok := cfg.profiles[a.RoutingProfileID]; ok {
 				for _, pq := range p.Queues {
-					if pq.Channel != ChannelChat || !cfg.open(pq.QueueID, now) {
+					if pq.Channel != ChannelChat || !isOpen(pq.QueueID) {
 						continue
 					}
 					fa.queues = append(fa.queues, servedQueue{queueID: pq.QueueID, priority: pq.Priority, delay: time.Duration(pq.Delay) * time.Second})
