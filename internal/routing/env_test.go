@@ -37,7 +37,7 @@ func (c *clock) Advance(d time.Duration) {
 // agent events. Passes run when the test says (env.pass), not in the
 // background, so every step is deterministic.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	st       store.Store
 	chat     *chat.Service
@@ -54,16 +54,16 @@ type env struct {
 // drivers are the stores every routing test runs on.
 var drivers = []struct {
 	name string
-	open func(t *testing.T) store.Store
+	open func(t testing.TB) store.Store
 }{
-	{"sqlite", func(t *testing.T) store.Store {
+	{"sqlite", func(t testing.TB) store.Store {
 		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
 		if err != nil {
 			t.Fatalf("open sqlite: %v", err)
 		}
 		return st
 	}},
-	{"postgres", func(t *testing.T) store.Store {
+	{"postgres", func(t testing.TB) store.Store {
 		st, err := postgres.Open(context.Background(), e2e.PostgresDB(t))
 		if err != nil {
 			t.Fatalf("open postgres: %v", err)
@@ -83,7 +83,7 @@ func forEachDriver(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, st store.Store) *env {
+func newEnv(t testing.TB, st store.Store) *env {
 	t.Helper()
 	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
