@@ -184,15 +184,18 @@ func (s *Service) pass(ctx context.Context, instanceID string) (passResult, erro
 			free = append(free, fa)
 		}
 		demand[agentQueues] = totalFree
-		queues := make(map[string][]waitingContact, len(demand))
-		rows := map[string]store.ContactRouting{}
+		limits := make(map[string]int, len(demand))
 		for q, n := range demand {
-			limit := n + queueMargin
-			list, err := tx.ListQueued(instanceID, q, limit)
-			if err != nil {
-				return err
-			}
-			if len(list) == limit {
+			limits[q] = n + queueMargin
+		}
+		heads, err := tx.ListQueued(instanceID, limits)
+		if err != nil {
+			return err
+		}
+		queues := make(map[string][]waitingContact, len(heads))
+		rows := map[string]store.ContactRouting{}
+		for q, list := range heads {
+			if len(list) == limits[q] {
 				res.more = true
 			}
 			ws := make([]waitingContact, len(list))

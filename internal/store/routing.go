@@ -197,9 +197,11 @@ type RoutingTx interface {
 	PutContactRouting(r ContactRouting) error
 	// GetContactRouting is Store.GetContactRouting inside the transaction.
 	GetContactRouting(instanceID, contactID string) (ContactRouting, error)
-	// ListQueued returns up to limit contacts queued in one queue, in
-	// service order: priority, then RankAt, then contact ID.
-	ListQueued(instanceID, queueID string, limit int) ([]ContactRouting, error)
+	// ListQueued returns, for each queue in limits, up to its limit (0 or
+	// less: all) of the contacts queued in it, in service order: priority,
+	// then RankAt, then contact ID. A routing pass reads the heads of all
+	// the queues it serves in one call (one round trip in PostgreSQL).
+	ListQueued(instanceID string, limits map[string]int) (map[string][]ContactRouting, error)
 	// CountQueued returns how many contacts are queued in one queue.
 	CountQueued(instanceID, queueID string) (int, error)
 

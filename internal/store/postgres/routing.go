@@ -204,17 +204,34 @@ func (t *tx) GetContactRouting(instanceID, contactID string) (store.ContactRouti
 	return getContactRouting(t.ctx, t.tx, forUpdate, instanceID, contactID)
 }
 
-// ListQueued returns up to limit contacts queued in a queue, in service
-// order (a limit of 0 or less means no limit): a range of the partial
-// index contact_routing_queued_idx.
-func (t *tx) ListQueued(instanceID, queueID string, limit int) ([]store.ContactRouting, error) {
-	var lim any // NULL is LIMIT ALL
-	if limit > 0 {
-		lim = int64(limit)
+// ListQueued returns the heads of several queues in service order, all
+// queries sent as one pipelined batch.
+func (t *tx) ListQueued(instanceID string, limits map[string]int) (map[string][]store.ContactRouting, error) {
+	queues := make([]string, 0, len(limits))
+	b := &pgx.Batch{}
+	for queueID, limit := range limits {
+		var lim any // NULL is LIMIT ALL
+		if limit > 0 {
+			lim = int64(limit)
+		}
+		queues = append(queues, queueID)
+		b.Queue(qListQueued, instanceID, queueID, lim)
 	}
-	rows, _ := t.tx.Query(t.ctx, qListQueued, instanceID, queueID, lim)
-	rs, err := pgx.CollectRows(rows, scanContactRouting)
-	return rs, wrap("list queued", err)
+	out := make(map[string][]store.ContactRouting, len(limits))
+	if len(queues) == 0 {
+		return out, nil
+	}
+	br := t.tx.SendBatch(t.ctx, b)
+	for _, queueID := range queues {
+		rows, _ := br.Query()
+		rs, err := pgx.CollectRows(rows, scanContactRouting)
+		if err != nil {
+			_ = br.Close()
+			return nil, wrap("list queued", err)
+		}
+		out[queueID] = rs
+	}
+	return out, wrap("list queued", br.Close())
 }
 
 // CountQueued counts the contacts queued in a queue.

@@ -408,11 +408,19 @@ func (t *tx) GetContactRouting(instanceID, contactID string) (store.ContactRouti
 }
 
 // ListQueued implements store.Tx. A limit of 0 or less means no limit.
-func (t *tx) ListQueued(instanceID, queueID string, limit int) ([]store.ContactRouting, error) {
-	if limit <= 0 {
-		limit = -1
+func (t *tx) ListQueued(instanceID string, limits map[string]int) (map[string][]store.ContactRouting, error) {
+	out := make(map[string][]store.ContactRouting, len(limits))
+	for queueID, limit := range limits {
+		if limit <= 0 {
+			limit = -1
+		}
+		rs, err := txAll(t, "list queued", scanContactRouting, t.st.rt.listQueued, instanceID, queueID, limit)
+		if err != nil {
+			return nil, err
+		}
+		out[queueID] = rs
 	}
-	return txAll(t, "list queued", scanContactRouting, t.st.rt.listQueued, instanceID, queueID, limit)
+	return out, nil
 }
 
 // CountQueued implements store.Tx.

@@ -357,8 +357,8 @@ func testRoutingInstanceScoping(t *testing.T, s store.Store) {
 		wantErr(t, "Tx.GetContactRouting from another instance", err, store.ErrNotFound)
 		_, err = tx.GetResource("i2", store.KindQueue, "q1")
 		wantErr(t, "Tx.GetResource from another instance", err, store.ErrNotFound)
-		if got, err := tx.ListQueued("i2", "q1", 10); err != nil || len(got) != 0 {
-			t.Errorf("Tx.ListQueued(i2): got %v, %v; want none", contactIDs(got), err)
+		if got, err := tx.ListQueued("i2", map[string]int{"q1": 10}); err != nil || len(got["q1"]) != 0 {
+			t.Errorf("Tx.ListQueued(i2): got %v, %v; want none", contactIDs(got["q1"]), err)
 		}
 		if n, err := tx.CountQueued("i2", "q1"); err != nil || n != 0 {
 			t.Errorf("Tx.CountQueued(i2): got %d, %v; want 0", n, err)
@@ -509,13 +509,27 @@ func testListQueuedOrder(t *testing.T, s store.Store) {
 	}
 	write(t, s, func(tx store.Tx) error {
 		for _, tc := range cases {
-			got, err := tx.ListQueued("i1", tc.queue, tc.limit)
+			got, err := tx.ListQueued("i1", map[string]int{tc.queue: tc.limit})
 			if err != nil {
 				return fmt.Errorf("%s: ListQueued: %w", tc.name, err)
 			}
-			if ids := contactIDs(got); !slices.Equal(ids, tc.want) {
+			if ids := contactIDs(got[tc.queue]); !slices.Equal(ids, tc.want) {
 				t.Errorf("%s: ListQueued(i1, %s, %d): got %v, want %v", tc.name, tc.queue, tc.limit, ids, tc.want)
 			}
+		}
+		// Several queues at once, each with its own limit.
+		got, err := tx.ListQueued("i1", map[string]int{"q1": 2, "q2": 10, "empty": 5})
+		if err != nil {
+			return fmt.Errorf("several queues: ListQueued: %w", err)
+		}
+		if ids := contactIDs(got["q1"]); !slices.Equal(ids, order[:2]) {
+			t.Errorf("several queues: q1 got %v, want %v", ids, order[:2])
+		}
+		if ids := contactIDs(got["q2"]); !slices.Equal(ids, []string{"c-2"}) {
+			t.Errorf("several queues: q2 got %v, want [c-2]", ids)
+		}
+		if len(got["empty"]) != 0 || len(got) != 3 {
+			t.Errorf("several queues: got %d queues, empty has %d; want 3 and 0", len(got), len(got["empty"]))
 		}
 		return nil
 	})
@@ -530,11 +544,11 @@ func testListQueuedOrder(t *testing.T, s store.Store) {
 		if err := tx.PutContactRouting(r); err != nil {
 			return err
 		}
-		got, err := tx.ListQueued("i1", "q1", 2)
+		got, err := tx.ListQueued("i1", map[string]int{"q1": 2})
 		if err != nil {
 			return err
 		}
-		if ids, want := contactIDs(got), order[1:3]; !slices.Equal(ids, want) {
+		if ids, want := contactIDs(got["q1"]), order[1:3]; !slices.Equal(ids, want) {
 			t.Errorf("ListQueued after c-b was offered: got %v, want %v", ids, want)
 		}
 		return nil
@@ -852,7 +866,13 @@ func testRoutingTxReadsOwnWrites(t *testing.T, s store.Store) {
 			{"GetAgent", func() error { _, err := tx.GetAgent("i1", "u1"); return err }},
 			{"ListAgents", func() error { return one(tx.ListAgents("i1")) }},
 			{"GetContactRouting", func() error { _, err := tx.GetContactRouting("i1", "c1"); return err }},
-			{"ListQueued", func() error { return one(tx.ListQueued("i1", "q1", 10)) }},
+			{"ListQueued", func() error {
+				heads, err := tx.ListQueued("i1", map[string]int{"q1": 10})
+				if err != nil {
+					return err
+				}
+				return one(heads["q1"], nil)
+			}},
 			{"CountQueued", func() error {
 				n, err := tx.CountQueued("i1", "q1")
 				if err == nil && n != 1 {
