@@ -123,14 +123,20 @@ func (s *Service) endContact(tx store.Tx, c *store.Contact, reason, leaverID str
 	if err := tx.UpdateContact(*c); err != nil {
 		return nil, err
 	}
-	if _, err := tx.AddActiveChats(c.InstanceID, -1); err != nil {
-		return nil, err
-	}
 	if err := tx.DeleteContactTimers(c.ID); err != nil {
 		return nil, err
 	}
 	more, err := s.fire(tx, c, Event{Kind: ContactEnded, Reason: reason}, depth)
-	return append(notices, more...), err
+	if err != nil {
+		return nil, err
+	}
+	// The instance's count last: every path locks the contact, then (in
+	// hooks) routing, then the instance row, so no two transactions take
+	// them in opposite orders.
+	if _, err := tx.AddActiveChats(c.InstanceID, -1); err != nil {
+		return nil, err
+	}
+	return append(notices, more...), nil
 }
 
 // appendItem stores an item and returns the notice delivering it live.

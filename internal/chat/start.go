@@ -78,18 +78,6 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 		items, notices = items[:0], nil
 		var err error
 		out, err = idempotent(tx, now, "StartChatContact/"+instanceID, in.ClientToken, func() (StartOutput, error) {
-			active, err := tx.AddActiveChats(instanceID, 1)
-			if err != nil {
-				return StartOutput{}, err
-			}
-			if s.maxActive > 0 && active > s.maxActive {
-				if in.ClientToken != "" { // a replay of a start that succeeded still answers
-					if _, err := tx.GetIdempotent("StartChatContact/"+instanceID, in.ClientToken); err == nil {
-						return StartOutput{}, errReplay
-					}
-				}
-				return StartOutput{}, errorf(fault.LimitExceeded, "The instance has %d active chats, its limit", s.maxActive)
-			}
 			c := store.Contact{
 				ID:                       newID(),
 				InstanceID:               instanceID,
@@ -172,6 +160,19 @@ func (s *Service) StartChat(ctx context.Context, instanceID string, in StartInpu
 			}
 			if notices, err = s.fire(tx, &c, Event{Kind: ContactStarted, Flow: flow}, 0); err != nil {
 				return StartOutput{}, err
+			}
+			// The instance's count last (see endContact for the lock order).
+			active, err := tx.AddActiveChats(instanceID, 1)
+			if err != nil {
+				return StartOutput{}, err
+			}
+			if s.maxActive > 0 && active > s.maxActive {
+				if in.ClientToken != "" { // a replay of a start that succeeded still answers
+					if _, err := tx.GetIdempotent("StartChatContact/"+instanceID, in.ClientToken); err == nil {
+						return StartOutput{}, errReplay
+					}
+				}
+				return StartOutput{}, errorf(fault.LimitExceeded, "The instance has %d active chats, its limit", s.maxActive)
 			}
 			started = c
 			return StartOutput{ContactID: c.ID, ParticipantID: customer.ID, ParticipantToken: token, ContinuedFromContactID: source.ID}, nil

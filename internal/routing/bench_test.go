@@ -334,17 +334,12 @@ func (e *env) checkBurst() {
 // stream, with the dispatcher running in the background on the real
 // clock. Chats arrive at a fixed rate over the 50 queues while all 500
 // agents are available with free slots. Each offer is accepted at once,
-// the customer leaves and the agent clears after-contact work, so capacity
-// is freed as in a steady state (three more writes per chat), except in
+// the agent ends the chat and clears after-contact work, so capacity is
+// freed as in a steady state (three more writes per chat), except in
 // the unanswered case, where the 5,000 slots hold the run's 4,000 chats.
 // The backlog case first parks 5,000 chats in a queue no profile serves.
 // Besides the wait's percentiles it reports the offers per pass that
 // offered anything, and StartChat's own p99.
-//
-// The customer ends the chat rather than the agent (EndContact): on
-// PostgreSQL an agent's end takes the routing lock and then the instance
-// row (the active chat count), while StartChat takes them the other way
-// round, and the deadlocks that follow stall both for deadlock_timeout.
 func BenchmarkRoutingLatency(b *testing.B) {
 	cases := []struct {
 		rate    int // chats started per second
@@ -527,7 +522,7 @@ func (e *env) latencyRun(rate, n int, answer bool) latencyRun {
 					if _, err := e.r.Accept(work, e.instance, userID, contactID); err != nil {
 						return err
 					}
-					if err := e.chat.StopContact(work, e.instance, contactID, chat.ReasonCustomerDisconnect); err != nil {
+					if err := e.r.EndContact(work, e.instance, userID, contactID); err != nil {
 						return err
 					}
 					return e.r.CompleteACW(work, e.instance, userID, contactID)

@@ -84,11 +84,11 @@ func resourceID(idOrARN string) string {
 
 // enqueue puts a contact in a queue (or in an agent's own queue when
 // targetUserID is set) at the back of its priority, and kicks a pass
-// after the commit.
+// after the commit. A contact that was queued or offered may be in a pass
+// right now: the caller must hold the routing lock then. A new contact
+// needs none (no pass sees it before the commit), which keeps chat
+// starts from queueing behind passes.
 func (s *Service) enqueue(cx *chat.Tx, c store.Contact, queueID, targetUserID string) error {
-	if err := cx.LockRouting(c.InstanceID); err != nil {
-		return err
-	}
 	now := s.clock()
 	r, err := cx.GetContactRouting(c.InstanceID, c.ID)
 	if errors.Is(err, store.ErrNotFound) {

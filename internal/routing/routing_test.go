@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,7 +153,12 @@ func TestCapacityAndPriority(t *testing.T) {
 			t.Fatal("transfer by a stranger succeeded")
 		}
 		// Put the last chat in the vip queue directly.
-		err := e.chat.InContact(e.ctx, e.instance, vip, func(cx *chat.Tx) error { return e.r.enqueue(cx, cx.Contact, "vip", "") })
+		err := e.chat.InContact(e.ctx, e.instance, vip, func(cx *chat.Tx) error {
+			if err := cx.LockRouting(e.instance); err != nil {
+				return err
+			}
+			return e.r.enqueue(cx, cx.Contact, "vip", "")
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -561,5 +567,68 @@ func TestSilentMonitorAndBarge(t *testing.T) {
 		if _, err := e.chat.SendMessage(e.ctx, sess, chat.TypeTextPlain, "Hi, I'm the supervisor", ""); err != nil {
 			t.Fatalf("a barging supervisor cannot send: %v", err)
 		}
+	})
+}
+
+// TestStartsAndEndsDoNotDeadlock runs chat starts, agents ending chats and
+// customers leaving at once: every path takes the contact, the routing
+// lock and the instance's chat count in the same order, so PostgreSQL
+// never aborts one as a deadlock.
+func TestStartsAndEndsDoNotDeadlock(t *testing.T) {
+	t.Parallel()
+	forEachDriver(t, func(t *testing.T, e *env) {
+		e.profile("p", 10, ProfileQueue{QueueID: "basic", Priority: 1})
+		for i := range 3 {
+			e.agent(fmt.Sprintf("a%d", i), "p", 0)
+			e.available(fmt.Sprintf("a%d", i))
+		}
+		var wg sync.WaitGroup
+		var ended atomic.Int64
+		errs := make(chan error, 1000)
+		for w := range 6 {
+			wg.Go(func() {
+				for range 10 {
+					out, err := e.chat.StartChat(e.ctx, e.instance, chat.StartInput{ContactFlowID: e.flow, DisplayName: "c"})
+					if err != nil {
+						errs <- fmt.Errorf("start: %w", err)
+						return
+					}
+					if _, err := e.r.pass(e.ctx, e.instance); err != nil {
+						errs <- fmt.Errorf("pass: %w", err)
+						return
+					}
+					r, err := e.st.GetContactRouting(e.ctx, e.instance, out.ContactID)
+					if err != nil || r.State != store.RoutingOffered {
+						continue // another worker's pass offered it, or every slot is taken
+					}
+					agent := r.AgentID
+					if _, err := e.r.Accept(e.ctx, e.instance, agent, out.ContactID); err == nil {
+						ended.Add(1)
+						if w%2 == 0 {
+							err = e.r.EndContact(e.ctx, e.instance, agent, out.ContactID)
+						} else {
+							err = e.chat.StopContact(e.ctx, e.instance, out.ContactID, "")
+						}
+						if err != nil {
+							errs <- fmt.Errorf("end: %w", err)
+							return
+						}
+						if err := e.r.CompleteACW(e.ctx, e.instance, agent, out.ContactID); err != nil {
+							errs <- fmt.Errorf("complete ACW: %w", err)
+							return
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if ended.Load() < 20 {
+			t.Errorf("only %d chats were accepted and ended; the test did not exercise the end paths", ended.Load())
+		}
+		e.checkInvariants()
 	})
 }
