@@ -487,9 +487,9 @@ func (e *env) latencyRun(rate, n int, answer bool) latencyRun {
 		}
 	}
 
-	// The agents and customers: each offer is accepted, the chat ended by
-	// its customer and its after-contact work cleared, by a pool of
-	// workers standing in for their browsers.
+	// The agents: each offer is accepted, the chat ended by its agent and
+	// the after-contact work cleared, by a pool of workers standing in for
+	// their browsers.
 	type offer struct{ userID, contactID string }
 	work, stopWork := context.WithCancel(e.ctx)
 	offers := make(chan offer, n)
