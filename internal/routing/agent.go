@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/fault"
@@ -256,4 +257,63 @@ func (s *Service) Agent(ctx context.Context, instanceID, userID string) (AgentSt
 		out.Contacts = append(out.Contacts, ac)
 	}
 	return out, nil
+}
+
+// SelectableStatuses are the statuses an agent can choose: the enabled
+// ones, by display order (those without one last, in listing order).
+func (s *Service) SelectableStatuses(ctx context.Context, instanceID string) ([]AgentStatus, error) {
+	list, err := s.ListAgentStatuses(ctx, instanceID, nil)
+	if err != nil {
+		return nil, err
+	}
+	list = slices.DeleteFunc(list, func(st AgentStatus) bool { return st.State == "DISABLED" })
+	slices.SortStableFunc(list, func(a, b AgentStatus) int {
+		switch {
+		case a.DisplayOrder == b.DisplayOrder:
+			return 0
+		case a.DisplayOrder == 0:
+			return 1
+		case b.DisplayOrder == 0:
+			return -1
+		}
+		return a.DisplayOrder - b.DisplayOrder
+	})
+	return list, nil
+}
+
+// AgentQuickConnects are the transfer destinations an agent on a routing
+// profile is shown, as in Connect's contact control panel: the quick
+// connects of the queues the profile serves, of the types that can take
+// a chat (USER and QUEUE), by name.
+func (s *Service) AgentQuickConnects(ctx context.Context, instanceID, routingProfileID string) ([]QuickConnect, error) {
+	if routingProfileID == "" {
+		return nil, nil
+	}
+	p, err := s.RoutingProfile(ctx, instanceID, routingProfileID)
+	var fe *fault.Error
+	if errors.As(err, &fe) && fe.Code == fault.NotFound {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("routing profile: %w", err)
+	}
+	wanted := map[string]bool{}
+	for _, pq := range p.Queues {
+		q, err := s.Queue(ctx, instanceID, pq.QueueID)
+		if errors.As(err, &fe) && fe.Code == fault.NotFound {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("queue %s: %w", pq.QueueID, err)
+		}
+		for _, id := range q.QuickConnectIDs {
+			wanted[id] = true
+		}
+	}
+	if len(wanted) == 0 {
+		return nil, nil
+	}
+	all, err := s.ListQuickConnects(ctx, instanceID, []string{QuickConnectTypeUser, QuickConnectTypeQueue})
+	if err != nil {
+		return nil, fmt.Errorf("list quick connects: %w", err)
+	}
+	return slices.DeleteFunc(all, func(qc QuickConnect) bool { return !wanted[qc.ID] }), nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/parley-chat/parley/internal/auth"
@@ -148,25 +147,12 @@ type statusesOutput struct {
 	Statuses []statusOption `json:"statuses"`
 }
 
-// statuses lists the statuses an agent can choose: the enabled ones, by
-// display order (those without one last, as routing lists them).
+// statuses lists the statuses an agent can choose.
 func (h *Handler) statuses(w http.ResponseWriter, r *http.Request, s session) (any, error) {
-	list, err := h.routing.ListAgentStatuses(r.Context(), s.InstanceID, nil)
+	list, err := h.routing.SelectableStatuses(r.Context(), s.InstanceID)
 	if err != nil {
 		return nil, fmt.Errorf("list agent statuses: %w", err)
 	}
-	list = slices.DeleteFunc(list, func(st routing.AgentStatus) bool { return st.State == "DISABLED" })
-	slices.SortStableFunc(list, func(a, b routing.AgentStatus) int {
-		switch {
-		case a.DisplayOrder == b.DisplayOrder:
-			return 0
-		case a.DisplayOrder == 0:
-			return 1
-		case b.DisplayOrder == 0:
-			return -1
-		}
-		return a.DisplayOrder - b.DisplayOrder
-	})
 	out := statusesOutput{Statuses: make([]statusOption, 0, len(list))}
 	for _, st := range list {
 		out.Statuses = append(out.Statuses, statusOption{ID: st.ID, Name: st.Name, Description: st.Description, Type: st.Type, DisplayOrder: st.DisplayOrder})
@@ -315,46 +301,15 @@ type quickConnectsOutput struct {
 	QuickConnects []quickConnectView `json:"quickConnects"`
 }
 
-// quickConnects lists the transfer destinations for the transfer dialog:
-// as in Connect's contact control panel, the quick connects of the queues
-// the agent's routing profile serves, of the types that can take a chat
-// (USER and QUEUE), by name.
+// quickConnects lists the agent's transfer destinations for the transfer
+// dialog.
 func (h *Handler) quickConnects(w http.ResponseWriter, r *http.Request, s session) (any, error) {
-	out := quickConnectsOutput{QuickConnects: []quickConnectView{}}
-	ctx := r.Context()
-	if s.User.RoutingProfileID == "" {
-		return out, nil
-	}
-	p, err := h.routing.RoutingProfile(ctx, s.InstanceID, s.User.RoutingProfileID)
-	var fe *fault.Error
-	if errors.As(err, &fe) && fe.Code == fault.NotFound {
-		return out, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("routing profile: %w", err)
-	}
-	wanted := map[string]bool{}
-	for _, pq := range p.Queues {
-		q, err := h.routing.Queue(ctx, s.InstanceID, pq.QueueID)
-		if errors.As(err, &fe) && fe.Code == fault.NotFound {
-			continue
-		} else if err != nil {
-			return nil, fmt.Errorf("queue %s: %w", pq.QueueID, err)
-		}
-		for _, id := range q.QuickConnectIDs {
-			wanted[id] = true
-		}
-	}
-	if len(wanted) == 0 {
-		return out, nil
-	}
-	all, err := h.routing.ListQuickConnects(ctx, s.InstanceID, []string{routing.QuickConnectTypeUser, routing.QuickConnectTypeQueue})
+	all, err := h.routing.AgentQuickConnects(r.Context(), s.InstanceID, s.User.RoutingProfileID)
 	if err != nil {
-		return nil, fmt.Errorf("list quick connects: %w", err)
+		return nil, err
 	}
+	out := quickConnectsOutput{QuickConnects: make([]quickConnectView, 0, len(all))}
 	for _, qc := range all {
-		if !wanted[qc.ID] {
-			continue
-		}
 		v := quickConnectView{ID: qc.ID, Name: qc.Name, Description: qc.Description, Type: qc.Config.Type}
 		if c := qc.Config.QueueConfig; c != nil {
 			v.QueueID = c.QueueID
