@@ -34,7 +34,9 @@
 //   - Voice and callback actions are accepted unchecked, as Connect accepts
 //     them; actions that take their Error branch on chat (GetParticipantInput,
 //     MessageParticipantIteratively, TransferContactToAgent, ShowView, the
-//     voice actions) get a warning. InvokeFlowModule and
+//     voice actions) get a warning, as do MessageParticipant prompts other
+//     than Text and an ASYNCHRONOUS InvokeLambdaFunction (Parley calls
+//     functions synchronously). InvokeFlowModule and
 //     EndFlowModuleExecution are rejected: Parley has no flow modules.
 //   - A NoMatchingError branch on an action that raises no errors is a
 //     warning (the branch is never taken); any other error type the action

@@ -1,5 +1,7 @@
 package flow
 
+import "encoding/json"
+
 // integrationDefs are the actions that call out of Parley (spec §3.4).
 var integrationDefs = []*Def{
 	{
@@ -13,6 +15,7 @@ var integrationDefs = []*Def{
 		},
 		Errors:    []string{NoMatchingError},
 		NeedsNext: true,
+		Check:     checkLambda,
 	},
 	{
 		Type:        "InvokeFlowModule",
@@ -22,4 +25,24 @@ var integrationDefs = []*Def{
 		Type:        "EndFlowModuleExecution",
 		Unsupported: "flow modules are not supported",
 	},
+}
+
+// checkLambda checks the nested ResponseType and warns that Parley calls
+// functions synchronously only.
+func checkLambda(a *Action, r *report) {
+	if t, _ := a.ParamString("InvocationType"); t == "ASYNCHRONOUS" {
+		r.warn(CodeInvalidParameter, "Parameters.InvocationType", "Parley invokes functions synchronously only; ASYNCHRONOUS runs as SYNCHRONOUS")
+	}
+	rv, ok := a.ParamObject("ResponseValidation")
+	if !ok {
+		return
+	}
+	raw, ok := rv["ResponseType"]
+	if !ok {
+		return
+	}
+	var t string
+	if json.Unmarshal(raw, &t) != nil || (t != "STRING_MAP" && t != "JSON") {
+		r.add(CodeInvalidParameter, "Parameters.ResponseValidation.ResponseType", "ResponseType must be STRING_MAP or JSON")
+	}
 }

@@ -9,6 +9,7 @@ var participantDefs = []*Def{
 		Errors:     []string{NoMatchingError},
 		NeedsNext:  true,
 		Denied:     holdFlows,
+		Check:      checkChatPrompt,
 	},
 	{
 		Type: "GetParticipantInput",
@@ -104,4 +105,14 @@ func checkGetParticipantInput(a *Action, r *report) {
 
 func isDTMF(s string) bool {
 	return len(s) == 1 && (s[0] >= '0' && s[0] <= '9' || s[0] == '*' || s[0] == '#')
+}
+
+// checkChatPrompt warns about prompts chat cannot send: only Text reaches
+// a chat participant; the others take the Error branch.
+func checkChatPrompt(a *Action, r *report) {
+	for _, name := range promptNames[1:] {
+		if _, ok := a.Param(name); ok {
+			r.warn(CodeUnsupportedOnChat, "Parameters."+name, name+" is voice only; on chat the action takes its Error branch")
+		}
+	}
 }

@@ -471,6 +471,25 @@ func TestValidateProblems(t *testing.T) {
 			want:   []want{{CodeParameterRange, "closed"}},
 		},
 		{
+			name: "voice prompt on chat is a warning", file: "inbound.json",
+			mutate: func(d doc) {
+				d.action("closed")["Parameters"] = map[string]any{"PromptId": "arn:aws:connect:eu-west-1:111122223333:instance/i-1/prompt/p-1"}
+			},
+			warn: []want{{CodeUnsupportedOnChat, "closed"}},
+		},
+		{
+			name: "lambda response type", file: "inbound.json",
+			mutate: func(d doc) {
+				d.setType("set-attrs", "InvokeLambdaFunction")
+				d.action("set-attrs")["Parameters"] = map[string]any{
+					"LambdaFunctionARN": "arn:aws:lambda:eu-west-1:111122223333:function:crm", "InvocationTimeLimitSeconds": "8",
+					"InvocationType": "ASYNCHRONOUS", "LambdaInvocationAttributes": map[string]any{"orderId": "$.Attributes.orderId"},
+					"ResponseValidation": map[string]any{"ResponseType": "XML"}}
+			},
+			want: []want{{CodeInvalidParameter, "set-attrs"}},
+			warn: []want{{CodeInvalidParameter, "set-attrs"}},
+		},
+		{
 			name: "unreachable action is a warning", file: "inbound.json",
 			mutate: func(d doc) {
 				d.addAction(`{"Identifier":"orphan","Type":"EndFlowExecution","Parameters":{},"Transitions":{}}`)
