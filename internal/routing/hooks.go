@@ -208,16 +208,10 @@ func (s *Service) contactEnded(cx *chat.Tx) error {
 	for _, a := range as {
 		switch a.State {
 		case store.AssignmentOffered:
-			agent, err := s.closeOffer(cx, &a, store.AssignmentCancelled, "")
-			if err != nil {
+			if err := s.withdrawOffer(cx, a); err != nil {
 				return err
 			}
 			freed = true
-			a := a
-			cx.After(func(ctx context.Context) {
-				s.notifyAgent(ctx, c.InstanceID, a.UserID, AgentEvent{Type: EventOfferCancelled, ContactID: c.ID, Assignment: assignmentView(a)})
-				s.afterAgentChange(ctx, agent)
-			})
 		case store.AssignmentConnected:
 			if err := s.startACW(cx, &a); err != nil {
 				return err
@@ -238,6 +232,20 @@ func (s *Service) contactEnded(cx *chat.Tx) error {
 	if freed {
 		cx.After(func(context.Context) { s.dispatch.kick(c.InstanceID) })
 	}
+	return nil
+}
+
+// withdrawOffer cancels an open offer (its contact ended or moved),
+// freeing the agent's slot, and tells the agent after the commit.
+func (s *Service) withdrawOffer(cx *chat.Tx, a store.Assignment) error {
+	agent, err := s.closeOffer(cx, &a, store.AssignmentCancelled, "")
+	if err != nil {
+		return err
+	}
+	cx.After(func(ctx context.Context) {
+		s.notifyAgent(ctx, a.InstanceID, a.UserID, AgentEvent{Type: EventOfferCancelled, ContactID: a.ContactID, Assignment: assignmentView(a)})
+		s.afterAgentChange(ctx, agent)
+	})
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -461,20 +460,20 @@ func (e *env) checkNoStarvation(step int) {
 		if !a.Routable || a.ChatsUsed >= a.ChatSlots {
 			continue
 		}
-		p, err := e.st.GetResource(e.ctx, e.instance, store.KindRoutingProfile, a.RoutingProfileID)
+		res, err := e.st.GetResource(e.ctx, e.instance, store.KindRoutingProfile, a.RoutingProfileID)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		p, err := decodeProfile(res)
 		if err != nil {
 			e.t.Fatal(err)
 		}
 		for _, r := range queued {
-			if r.TargetUserID == a.UserID || (r.TargetUserID == "" && containsQueue(p.Body, r.QueueID)) {
+			if r.TargetUserID == a.UserID || (r.TargetUserID == "" && servesAny(p, a.UserID, []string{r.QueueID})) {
 				e.t.Fatalf("step %d: contact %s waits in %s while %s has a free slot", step, r.ContactID, r.QueueID, a.UserID)
 			}
 		}
 	}
-}
-
-func containsQueue(profileBody []byte, queueID string) bool {
-	return strings.Contains(string(profileBody), `"QueueId":"`+queueID+`"`)
 }
 
 func TestAdminTransferAndRoutingData(t *testing.T) {

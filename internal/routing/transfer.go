@@ -54,26 +54,7 @@ func (s *Service) Transfer(ctx context.Context, instanceID, userID, contactID st
 		if targetUser == userID {
 			return fault.Errorf(fault.InvalidParameter, "You cannot transfer a contact to yourself")
 		}
-		if reason, err := s.queueRefuses(cx, instanceID, queueID); err != nil {
-			return err
-		} else if reason != "" {
-			failure = fault.Errorf(fault.LimitExceeded, "Transfer failed: %s", reason)
-			return cx.AppendEvent(chat.EventTransferFailed, nil)
-		}
-		r, err := cx.GetContactRouting(instanceID, cx.Contact.ID)
-		if err != nil {
-			return err
-		}
-		now := s.clock()
-		r.Transfers = appendTransfer(r.Transfers, transferRecord{At: now, FromUserID: userID, FromQueue: as.QueueID, ToQueueID: queueID, ToUserID: targetUser})
-		r.PreviousAgentID = userID
-		if err := cx.PutContactRouting(r); err != nil {
-			return err
-		}
-		if err := s.enqueue(cx, cx.Contact, queueID, targetUser); err != nil {
-			return err
-		}
-		if err := cx.AppendEvent(chat.EventTransferSucceeded, nil); err != nil {
+		if failure, err = s.requeue(cx, queueID, targetUser, userID); err != nil || failure != nil {
 			return err
 		}
 		return cx.RemoveParticipant(as.ParticipantID)
@@ -295,51 +276,55 @@ func (s *Service) TransferContact(ctx context.Context, instanceID, contactID, fl
 		if err != nil {
 			return err
 		}
-		if reason, err := s.queueRefuses(cx, instanceID, queueID); err != nil {
-			return err
-		} else if reason != "" {
-			failure = fault.Errorf(fault.LimitExceeded, "Transfer failed: %s", reason)
-			return cx.AppendEvent(chat.EventTransferFailed, nil)
-		}
-		r, err := cx.GetContactRouting(instanceID, cx.Contact.ID)
-		if err == nil {
-			// An open offer is withdrawn first.
-			as, err := cx.ListAssignments(store.AssignmentQuery{InstanceID: instanceID, ContactID: cx.Contact.ID, Active: true})
-			if err != nil {
-				return err
-			}
-			for _, a := range as {
-				if a.State != store.AssignmentOffered {
-					continue
-				}
-				agent, err := s.closeOffer(cx, &a, store.AssignmentCancelled, "")
-				if err != nil {
-					return err
-				}
-				cx.After(func(ctx context.Context) {
-					s.notifyAgent(ctx, instanceID, a.UserID, AgentEvent{Type: EventOfferCancelled, ContactID: a.ContactID, Assignment: assignmentView(a)})
-					s.afterAgentChange(ctx, agent)
-				})
-			}
-			if r, err = cx.GetContactRouting(instanceID, cx.Contact.ID); err != nil {
-				return err
-			}
-			r.Transfers = appendTransfer(r.Transfers, transferRecord{At: s.clock(), FromQueue: displayQueue(r), ToQueueID: queueID, ToUserID: targetUser})
-			if err := cx.PutContactRouting(r); err != nil {
-				return err
-			}
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if err := s.enqueue(cx, cx.Contact, queueID, targetUser); err != nil {
-			return err
-		}
-		return cx.AppendEvent(chat.EventTransferSucceeded, nil)
+		failure, err = s.requeue(cx, queueID, targetUser, "")
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("transfer contact: %w", err)
 	}
 	return failure
+}
+
+// requeue transfers the locked contact into queueID, or into
+// targetUser's own queue. A queue that cannot take it (disabled, full)
+// leaves everything as it was and adds transfer.failed: failure says why.
+// Otherwise an open offer is withdrawn, the transfer recorded (fromUser is
+// the agent handing it over, if any, and becomes the previous agent), the
+// contact queued, and transfer.succeeded added.
+func (s *Service) requeue(cx *chat.Tx, queueID, targetUser, fromUser string) (failure, err error) {
+	instanceID := cx.Contact.InstanceID
+	if reason, err := s.queueRefuses(cx, instanceID, queueID); err != nil {
+		return nil, err
+	} else if reason != "" {
+		return fault.Errorf(fault.LimitExceeded, "Transfer failed: %s", reason), cx.AppendEvent(chat.EventTransferFailed, nil)
+	}
+	as, err := cx.ListAssignments(store.AssignmentQuery{InstanceID: instanceID, ContactID: cx.Contact.ID, Active: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		if a.State == store.AssignmentOffered {
+			if err := s.withdrawOffer(cx, a); err != nil {
+				return nil, err
+			}
+		}
+	}
+	r, err := cx.GetContactRouting(instanceID, cx.Contact.ID)
+	if err == nil {
+		r.Transfers = appendTransfer(r.Transfers, transferRecord{At: s.clock(), FromUserID: fromUser, FromQueue: displayQueue(r), ToQueueID: queueID, ToUserID: targetUser})
+		if fromUser != "" {
+			r.PreviousAgentID = fromUser
+		}
+		if err := cx.PutContactRouting(r); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err := s.enqueue(cx, cx.Contact, queueID, targetUser); err != nil {
+		return nil, err
+	}
+	return nil, cx.AppendEvent(chat.EventTransferSucceeded, nil)
 }
 
 // UpdateRoutingData changes a waiting contact's priority (1 is served
