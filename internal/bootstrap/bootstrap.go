@@ -80,7 +80,9 @@ func Ensure(ctx context.Context, st store.Store, dataDir, region string, now tim
 		Instance:  store.Instance{ID: res.InstanceID, Alias: "parley", Region: region, CreatedAt: now},
 		AccessKey: store.AccessKey{ID: res.AccessKeyID, InstanceID: res.InstanceID, Secret: res.SecretAccessKey, CreatedAt: now},
 		Resources: resources,
-		Flows:     []store.ContactFlow{{ID: res.InboundFlowID, InstanceID: res.InstanceID, Name: "Default inbound flow", Type: "CONTACT_FLOW", Content: inboundFlow(res.BasicQueueID), CreatedAt: now}},
+		Flows: []store.ContactFlow{{ID: res.InboundFlowID, InstanceID: res.InstanceID, Name: "Default inbound flow", Type: "CONTACT_FLOW",
+			Status: store.FlowPublished, State: store.FlowActive, Content: inboundFlow(res.BasicQueueID), Version: 1,
+			CreatedAt: now, UpdatedAt: now}},
 	}
 	// Write the file first: if the process dies between the two steps, the
 	// next start finds an empty store and bootstraps again, overwriting

@@ -81,6 +81,7 @@ type Store interface {
 	NextTimer(ctx context.Context) (due time.Time, ok bool, err error)
 
 	RoutingReader
+	FlowReader
 
 	// Close releases the store's resources.
 	Close() error
@@ -155,6 +156,7 @@ type Tx interface {
 	DeleteContactTimers(contactID string) error
 
 	RoutingTx
+	FlowTx
 }
 
 // Instance is a tenant: every other record belongs to exactly one.
@@ -172,16 +174,6 @@ type AccessKey struct {
 	ID         string // the access key ID, e.g. "AKPA..."
 	InstanceID string
 	Secret     string
-	CreatedAt  time.Time
-}
-
-// ContactFlow is a flow in Amazon Connect's flow language.
-type ContactFlow struct {
-	ID         string
-	InstanceID string
-	Name       string
-	Type       string // CONTACT_FLOW, CUSTOMER_QUEUE, ...
-	Content    string // the flow-language JSON, kept verbatim
 	CreatedAt  time.Time
 }
 

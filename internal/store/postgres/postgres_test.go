@@ -154,7 +154,8 @@ func newInstance(tb testing.TB, s store.Store, id string) {
 				Body: []byte(`{"Username":"admin"}`), CreatedAt: epoch, UpdatedAt: epoch}},
 			AccessKey: store.AccessKey{ID: "AK-" + id, InstanceID: id, Secret: "s", CreatedAt: epoch},
 			Flows: []store.ContactFlow{{ID: "f-" + id, InstanceID: id, Name: "inbound",
-				Type: "CONTACT_FLOW", Content: `{"Version":"2019-10-30"}`, CreatedAt: epoch}},
+				Type: "CONTACT_FLOW", Status: store.FlowPublished, State: store.FlowActive, Version: 1,
+				Content: `{"Version":"2019-10-30"}`, CreatedAt: epoch, UpdatedAt: epoch}},
 		})
 	})
 	if err != nil {

@@ -38,10 +38,7 @@ func (s *Store) GetAccessKey(ctx context.Context, accessKeyID string) (store.Acc
 
 // GetContactFlow returns one flow of an instance.
 func (s *Store) GetContactFlow(ctx context.Context, instanceID, flowID string) (store.ContactFlow, error) {
-	f, err := scanContactFlow(s.pool.QueryRow(ctx,
-		`SELECT `+contactFlowCols+` FROM contact_flows WHERE id = $1 AND instance_id = $2`,
-		flowID, instanceID))
-	return f, wrap("get contact flow", err)
+	return getContactFlow(ctx, s.pool, "", instanceID, flowID)
 }
 
 // GetContact returns one contact of an instance.

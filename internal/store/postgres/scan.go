@@ -54,7 +54,7 @@ func jsonMap(m map[string]string) any {
 // Column lists, in the order the scan functions below expect them.
 const (
 	instanceCols    = `id, alias, region, created_at`
-	contactFlowCols = `id, instance_id, name, type, content, created_at`
+	contactFlowCols = `id, instance_id, name, type, description, status, state, content, version, tags, created_at, updated_at`
 	contactCols     = `id, instance_id, initial_contact_id, previous_contact_id,
 		related_contact_id, continued_from_id, channel, initiation_method, flow_id,
 		state, attributes, segment_attributes, customer_id, supported_content_types,
@@ -76,9 +76,15 @@ func scanInstance(row pgx.CollectableRow) (store.Instance, error) {
 	return in, err
 }
 
-func scanContactFlow(row pgx.Row) (store.ContactFlow, error) {
+func scanContactFlow(row pgx.CollectableRow) (store.ContactFlow, error) {
 	var f store.ContactFlow
-	err := row.Scan(&f.ID, &f.InstanceID, &f.Name, &f.Type, &f.Content, utc{&f.CreatedAt})
+	var tags string
+	err := row.Scan(&f.ID, &f.InstanceID, &f.Name, &f.Type, &f.Description, &f.Status, &f.State,
+		&f.Content, &f.Version, &tags, utc{&f.CreatedAt}, utc{&f.UpdatedAt})
+	if err != nil {
+		return f, err
+	}
+	f.Tags, err = decTags(tags)
 	return f, err
 }
 

@@ -40,9 +40,15 @@ func (t *tx) CreateInstance(ni store.NewInstance) error {
 		b.Queue(qInsertResource, resourceArgs(in.ID, r)...)
 	}
 	for _, f := range ni.Flows {
-		b.Queue(`INSERT INTO contact_flows (id, instance_id, name, type, content, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`,
-			f.ID, in.ID, f.Name, f.Type, f.Content, ts(f.CreatedAt))
+		args, err := flowArgs(in.ID, f)
+		if err != nil {
+			_ = sp.Rollback(t.ctx)
+			return wrap("create instance", err)
+		}
+		b.Queue(qInsertContactFlow, args...)
+		if f.Version > 0 {
+			b.Queue(qInsertFlowVersion, in.ID, f.ID, f.Version, f.Content, ts(publishedAt(f)))
+		}
 	}
 	if err := sp.SendBatch(t.ctx, b).Close(); err != nil {
 		_ = sp.Rollback(t.ctx)

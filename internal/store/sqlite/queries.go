@@ -17,12 +17,10 @@ import (
 const (
 	qInsertInstance = `INSERT INTO instances (id, alias, region, created_at) VALUES (?, ?, ?, ?)`
 	qInsertKey      = `INSERT INTO access_keys (id, instance_id, secret, created_at) VALUES (?, ?, ?, ?)`
-	qInsertFlow     = `INSERT INTO contact_flows (id, instance_id, name, type, content, created_at) VALUES (?, ?, ?, ?, ?, ?)`
 
 	qGetInstance   = `SELECT id, alias, region, created_at FROM instances WHERE id = ?`
 	qListInstances = `SELECT id, alias, region, created_at FROM instances ORDER BY created_at, rowid`
 	qGetAccessKey  = `SELECT id, instance_id, secret, created_at FROM access_keys WHERE id = ?`
-	qGetFlow       = `SELECT id, instance_id, name, type, content, created_at FROM contact_flows WHERE id = ? AND instance_id = ?`
 )
 
 const contactCols = `id, instance_id, initial_contact_id, previous_contact_id, related_contact_id,

@@ -13,7 +13,7 @@ import (
 // readStmts are prepared on the read pool; database/sql prepares each on
 // whichever read connection runs it, once per connection.
 type readStmts struct {
-	getInstance, listInstances, getAccessKey, getFlow *sql.Stmt
+	getInstance, listInstances, getAccessKey *sql.Stmt
 
 	getContact, listParticipants, getParticipant *sql.Stmt
 
@@ -24,6 +24,7 @@ type readStmts struct {
 	listReceipts, getIdempotent, nextTimer *sql.Stmt
 
 	rt routingReadStmts
+	fl flowReadStmts
 
 	all []*sql.Stmt
 }
@@ -34,7 +35,6 @@ func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
 		getInstance:      p.stmt(qGetInstance),
 		listInstances:    p.stmt(qListInstances),
 		getAccessKey:     p.stmt(qGetAccessKey),
-		getFlow:          p.stmt(qGetFlow),
 		getContact:       p.stmt(qGetContact),
 		listParticipants: p.stmt(qListParticipants),
 		getParticipant:   p.stmt(qGetParticipant),
@@ -46,6 +46,7 @@ func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
 		getIdempotent:    p.stmt(qGetIdempotent),
 		nextTimer:        p.stmt(qNextTimer),
 		rt:               prepareRoutingReads(p),
+		fl:               prepareFlowReads(p),
 	}
 	r.all = p.all
 	if p.err != nil {
@@ -93,15 +94,7 @@ func (s *Store) GetAccessKey(ctx context.Context, accessKeyID string) (store.Acc
 
 // GetContactFlow implements store.Store.
 func (s *Store) GetContactFlow(ctx context.Context, instanceID, flowID string) (store.ContactFlow, error) {
-	var f store.ContactFlow
-	var created int64
-	err := s.rd.getFlow.QueryRowContext(ctx, flowID, instanceID).
-		Scan(&f.ID, &f.InstanceID, &f.Name, &f.Type, &f.Content, &created)
-	if err != nil {
-		return store.ContactFlow{}, mapErr("get contact flow", err)
-	}
-	f.CreatedAt = decTime(created)
-	return f, nil
+	return readOne(ctx, "get contact flow", scanFlow, s.rd.fl.getFlow, flowID, instanceID)
 }
 
 // GetContact implements store.Store.

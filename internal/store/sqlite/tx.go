@@ -15,7 +15,7 @@ import (
 // writeStmts are prepared on the writer's connection, so they run inside
 // whatever transaction and savepoint the writer has open.
 type writeStmts struct {
-	insertInstance, insertKey, insertFlow *sql.Stmt
+	insertInstance, insertKey *sql.Stmt
 
 	getContact, insertContact, updateContact, hasContinuation, addActiveChats *sql.Stmt
 
@@ -32,6 +32,7 @@ type writeStmts struct {
 	putTimer, deleteTimer, deleteContactTimers, claimTimers *sql.Stmt
 
 	rt routingWriteStmts
+	fl flowWriteStmts
 
 	all []*sql.Stmt
 }
@@ -41,7 +42,6 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*writeStmts, error) {
 	w := &writeStmts{
 		insertInstance: p.stmt(qInsertInstance),
 		insertKey:      p.stmt(qInsertKey),
-		insertFlow:     p.stmt(qInsertFlow),
 
 		getContact:      p.stmt(qGetContact),
 		insertContact:   p.stmt(qInsertContact),
@@ -75,6 +75,7 @@ func prepareWrites(ctx context.Context, conn *sql.Conn) (*writeStmts, error) {
 		claimTimers:         p.stmt(qClaimTimers),
 
 		rt: prepareRoutingWrites(p),
+		fl: prepareFlowWrites(p),
 	}
 	w.all = p.all
 	if p.err != nil {
@@ -166,8 +167,7 @@ func (t *tx) CreateInstance(ni store.NewInstance) error {
 		}
 	}
 	for _, f := range ni.Flows {
-		if _, err := t.exec(op+": flow", t.st.insertFlow,
-			f.ID, in.ID, f.Name, f.Type, f.Content, encTime(f.CreatedAt)); err != nil {
+		if err := t.insertFlow(op+": flow", in.ID, f); err != nil {
 			return err
 		}
 	}

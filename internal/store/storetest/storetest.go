@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Idempotency", idempotencyTests},
 		{"Timer", timerTests},
 		{"Routing", routingTests},
+		{"Flow", flowTests},
 		{"Write", writeTests},
 	}
 	for _, g := range groups {
@@ -144,10 +145,13 @@ func newInstance(id string) store.NewInstance {
 		},
 		Flows: []store.ContactFlow{
 			{ID: id + "-f1", InstanceID: id, Name: "Default inbound", Type: "CONTACT_FLOW",
+				Status: store.FlowPublished, State: store.FlowActive, Version: 1,
 				Content:   `{"Version":"2019-10-30","StartAction":"a","Actions":[{"Identifier":"a","Type":"DisconnectParticipant"}]}`,
-				CreatedAt: t0},
+				CreatedAt: t0, UpdatedAt: t0},
 			{ID: id + "-f2", InstanceID: id, Name: "Queue ✓ «file d'attente»", Type: "CUSTOMER_QUEUE",
-				Content: "{\n  \"Text\": \"日本語 \\u00e9\"\n}", CreatedAt: t0.Add(time.Second)},
+				Description: "Plays «music» ✓", Status: store.FlowPublished, State: store.FlowActive, Version: 1,
+				Tags:    map[string]string{"team": "sales", "ünï": "cödé"},
+				Content: "{\n  \"Text\": \"日本語 \\u00e9\"\n}", CreatedAt: t0.Add(time.Second), UpdatedAt: t0.Add(2 * time.Second)},
 		},
 	}
 }
