@@ -196,6 +196,8 @@ func TestRoutingQueriesUseIndexes(t *testing.T) {
 		{"ListAssignments by user, active", byUserActive, `'i1', 'u1'`, "assignments_user_active_idx", false},
 		{"ListAssignments by contact", byContact, `'i1', 'c1'`, "assignments_contact_idx", false},
 		{"ListResources", qListResources, `'i1', 'queue'`, "resources_name_idx", false},
+		{"ListContactFlows", qListContactFlows, `'i1'`, "contact_flows_name_idx", false},
+		{"ListFlowLogs", qListFlowLogs, `'c1', 0, 'i1', 10`, "flow_logs_contact_idx", false},
 	}
 	for i, tc := range cases {
 		name := "routing_plan_" + strconv.Itoa(i)

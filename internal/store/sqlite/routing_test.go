@@ -177,6 +177,8 @@ func TestRoutingQueriesUseIndexes(t *testing.T) {
 			[]any{"i1", "u1"}, "assignments_user_active", false},
 		{"ListAssignments by contact", qListAssignments(assignmentByContact), []any{"i1", "c1"}, "assignments_contact", false},
 		{"ListResources", qListResources, []any{"i1", "queue"}, "resources_name", false},
+		{"ListContactFlows", qListFlows, []any{"i1"}, "contact_flows_name", false},
+		{"ListFlowLogs", qListFlowLogs, []any{"c1", 0, "i1", 10}, "flow_logs_contact", false},
 		{"ListAgents", qListAgents, []any{"i1"}, "PRIMARY KEY", false},
 		{"DeleteUserSessions", strings.Replace(qDeleteUserSessions, "DELETE", "SELECT 1", 1), []any{"i1", "u1"}, "sessions_user", false},
 		{"DeleteExpiredSessions", strings.Replace(qDeleteExpiredSessions, "DELETE", "SELECT 1", 1), []any{1}, "sessions_expires", false},

@@ -17,8 +17,8 @@
 //   - List methods return an empty result, not ErrNotFound, for an unknown
 //     parent.
 //   - ErrNotFound and ErrDuplicate are matched with errors.Is, and an
-//     ErrDuplicate from AppendItem or PutResource leaves the transaction
-//     usable.
+//     ErrDuplicate from AppendItem, PutResource, PutContactFlow or
+//     PutFlowVersion leaves the transaction usable.
 //   - Resource names are case-sensitive and ListResources sorts them byte
 //     by byte (upper case before lower case).
 //   - Contact routings and assignments are keyed by their ID alone: a put
@@ -27,6 +27,10 @@
 //   - Routing times keep microseconds, which queue order depends on.
 //     ListQueued with a limit of 0 or less has no limit; ListContactRoutings
 //     with no states returns nothing.
+//   - Contact flows and flow runs are keyed by their ID alone, like
+//     contact routings; flow names sort like resource names. Flow-log IDs
+//     increase in the order records were appended; ListFlowLogs with a
+//     limit of 0 or less has no limit.
 //   - PutIdempotent on an existing (scope, key) is ErrDuplicate: the first
 //     result stands.
 //   - Expiry bounds are strict: "expired before t" keeps records expiring
