@@ -25,6 +25,7 @@ import (
 	busnats "github.com/parley-chat/parley/internal/bus/nats"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/flow"
 	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/store/postgres"
@@ -114,7 +115,12 @@ func serve(ctx context.Context, args []string) error {
 		sched.Handle(kind, chatSvc.HandleTimer)
 	}
 	routingSvc := routing.New(st, b, chatSvc, routing.Config{Logger: log, KickTimers: sched.Kick, OfferTimeout: cfg.OfferTimeout})
-	chatSvc.SetHooks(routingSvc)
+	flowSvc := flow.New(st, chatSvc, routingSvc, flow.Config{Logger: log, KickTimers: sched.Kick, Region: cfg.Region, AccountID: connect.AccountID})
+	chatSvc.SetHooks(flowSvc)
+	routingSvc.SetFlowHooks(flowSvc)
+	for _, kind := range flow.TimerKinds {
+		sched.Handle(kind, flowSvc.HandleTimer)
+	}
 	directory := auth.NewDirectory(st, time.Now, log)
 	directory.OnUserChanged = func(tx store.Tx, instanceID string, u auth.User, deleted bool) error {
 		return routingSvc.UserChanged(tx, instanceID, u.ID, u.RoutingProfileID, deleted)

@@ -80,9 +80,7 @@ func Ensure(ctx context.Context, st store.Store, dataDir, region string, now tim
 		Instance:  store.Instance{ID: res.InstanceID, Alias: "parley", Region: region, CreatedAt: now},
 		AccessKey: store.AccessKey{ID: res.AccessKeyID, InstanceID: res.InstanceID, Secret: res.SecretAccessKey, CreatedAt: now},
 		Resources: resources,
-		Flows: []store.ContactFlow{{ID: res.InboundFlowID, InstanceID: res.InstanceID, Name: "Default inbound flow", Type: "CONTACT_FLOW",
-			Status: store.FlowPublished, State: store.FlowActive, Content: inboundFlow(res.BasicQueueID), Version: 1,
-			CreatedAt: now, UpdatedAt: now}},
+		Flows:     defaultFlows(res, now),
 	}
 	// Write the file first: if the process dies between the two steps, the
 	// next start finds an empty store and bootstraps again, overwriting
@@ -171,32 +169,4 @@ func writeFile(path string, res Result) error {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	return nil
-}
-
-// inboundFlow is the default inbound flow: it puts the chat in BasicQueue.
-// The flow engine runs it; until then it documents the intent and lets a
-// chat start and stay open.
-func inboundFlow(queueID string) string {
-	flow := map[string]any{
-		"Version":     "2019-10-30",
-		"StartAction": "set-queue",
-		"Metadata":    map[string]any{"name": "Default inbound flow", "type": "contactFlow"},
-		"Actions": []any{
-			map[string]any{
-				"Identifier":  "set-queue",
-				"Type":        "UpdateContactTargetQueue",
-				"Parameters":  map[string]any{"QueueId": queueID},
-				"Transitions": map[string]any{"NextAction": "transfer", "Errors": []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}},
-			},
-			map[string]any{
-				"Identifier":  "transfer",
-				"Type":        "TransferContactToQueue",
-				"Parameters":  map[string]any{},
-				"Transitions": map[string]any{"NextAction": "end", "Errors": []any{map[string]any{"NextAction": "end", "ErrorType": "QueueAtCapacity"}, map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}},
-			},
-			map[string]any{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": map[string]any{}, "Transitions": map[string]any{}},
-		},
-	}
-	raw, _ := json.Marshal(flow)
-	return string(raw)
 }

@@ -24,6 +24,8 @@ const (
 	ParticipantLeft
 	// ContactEnded: the contact ended, for any reason.
 	ContactEnded
+	// CustomerMessage: the customer sent a message (Event.Message).
+	CustomerMessage
 )
 
 // Event is what a hook is told.
@@ -33,6 +35,8 @@ type Event struct {
 	Participant store.Participant
 	// Reason is the disconnect reason of ContactEnded.
 	Reason string
+	// Message is the customer's message of CustomerMessage.
+	Message store.Item
 	// Flow is the contact's inbound flow, for ContactStarted. Hooks must
 	// read only through the transaction: this spares them a read of
 	// their own.
@@ -201,4 +205,47 @@ func (cx *Tx) End(reason string) error {
 	n, err := cx.s.endContact(cx.Tx, &cx.Contact, reason, "", cx.depth)
 	cx.notices = append(cx.notices, n...)
 	return err
+}
+
+// SystemDisplayName is the display name of messages the system (a contact
+// flow) sends, as Connect shows them.
+const SystemDisplayName = "SYSTEM_MESSAGE"
+
+// AppendSystemMessage appends a message from the system (a contact flow's
+// MessageParticipant) and delivers it live after the commit.
+func (cx *Tx) AppendSystemMessage(contentType, content string) error {
+	if !cx.Active() {
+		return errorf(fault.InvalidRequest, "Contact %s has ended", cx.Contact.ID)
+	}
+	it := eventItem(cx.Contact, contentType, nil, cx.s.clock())
+	it.Type = store.ItemMessage
+	it.Content = content
+	it.Role = store.RoleSystem
+	it.DisplayName = SystemDisplayName
+	n, err := cx.s.appendItem(cx.Tx, cx.Contact, it)
+	if err != nil {
+		return err
+	}
+	cx.notices = append(cx.notices, n)
+	return nil
+}
+
+// SetAttributes merges attributes into the contact's user-defined
+// attributes and saves them.
+func (cx *Tx) SetAttributes(attrs map[string]string) error {
+	merged := make(map[string]string, len(cx.Contact.Attributes)+len(attrs))
+	for k, v := range cx.Contact.Attributes {
+		merged[k] = v
+	}
+	for k, v := range attrs {
+		merged[k] = v
+	}
+	c := cx.Contact
+	c.Attributes = merged
+	c.LastUpdatedAt = cx.s.clock()
+	if err := cx.UpdateContact(c); err != nil {
+		return err
+	}
+	cx.Contact = c
+	return nil
 }

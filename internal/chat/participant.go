@@ -276,6 +276,14 @@ func (s *Service) SendMessage(ctx context.Context, sess Session, contentType, co
 				return Sent{}, err
 			}
 			notices = append(notices, more...)
+			if p.Role == store.RoleCustomer {
+				it.Seq = n.Seq
+				more, err = s.fire(tx, &c, Event{Kind: CustomerMessage, Participant: p, Message: it}, 0)
+				if err != nil {
+					return Sent{}, err
+				}
+				notices = append(notices, more...)
+			}
 			return Sent{ID: it.ID, AbsoluteTime: now}, nil
 		})
 		return err

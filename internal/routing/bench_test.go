@@ -109,7 +109,7 @@ func newBenchEnv(tb testing.TB, st store.Store, realTime bool) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	chatSvc := chat.New(st, b, chat.Config{Now: now, Logger: log})
 	r := New(st, b, chatSvc, Config{Now: now, Logger: log})
-	chatSvc.SetHooks(r)
+	chatSvc.SetHooks(inboundHooks{r})
 	e := &env{t: tb, ctx: context.Background(), st: st, chat: chatSvc, r: r, clock: clk, events: map[string][]AgentEvent{}}
 	e.instance = fmt.Sprintf("bench-%p", e)
 	queues := []string{benchBacklogQueue}

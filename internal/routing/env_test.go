@@ -92,7 +92,7 @@ func newEnv(t testing.TB, st store.Store) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	chatSvc := chat.New(st, b, chat.Config{Now: clk.Now, Logger: log})
 	r := New(st, b, chatSvc, Config{Now: clk.Now, Logger: log})
-	chatSvc.SetHooks(r)
+	chatSvc.SetHooks(inboundHooks{r})
 	e := &env{t: t, ctx: ctx, st: st, chat: chatSvc, r: r, clock: clk, instance: "inst-" + t.Name(), flow: "flow-in", events: map[string][]AgentEvent{}}
 	e.instance = fmt.Sprintf("inst-%p", e)
 	e.sched = timer.New(st, "test", clk.Now, log)
@@ -269,4 +269,39 @@ func (e *env) checkInvariants() {
 			e.t.Fatalf("contact %s has %d open offers or connected agents at once", c, n)
 		}
 	}
+}
+
+// inboundHooks stands in for the flow service in routing tests: a new
+// contact is queued where its flow's UpdateContactTargetQueue says, if
+// the flow then transfers; everything else is routing's.
+type inboundHooks struct{ r *Service }
+
+func (h inboundHooks) ContactEvent(cx *chat.Tx, ev chat.Event) error {
+	if ev.Kind != chat.ContactStarted {
+		return h.r.ContactEvent(cx, ev)
+	}
+	var flow struct {
+		Actions []struct {
+			Type       string
+			Parameters map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(ev.Flow.Content), &flow); err != nil {
+		return err
+	}
+	queueID, transfers := "", false
+	for _, a := range flow.Actions {
+		switch a.Type {
+		case "UpdateContactTargetQueue":
+			if id, ok := a.Parameters["QueueId"].(string); ok && queueID == "" {
+				queueID = resourceID(id)
+			}
+		case "TransferContactToQueue":
+			transfers = true
+		}
+	}
+	if !transfers || queueID == "" {
+		return nil
+	}
+	return h.r.Enqueue(cx, queueID, "", 0, 0)
 }

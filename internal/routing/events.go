@@ -21,6 +21,7 @@ const (
 	EventContactACW       = "contact.acw"       // the agent left the chat; after-contact work runs
 	EventContactDone      = "contact.done"      // after-contact work cleared
 	EventContactEnded     = "contact.ended"     // the chat ended (the agent may still be in ACW)
+	EventWhisper          = "whisper"           // the agent whisper flow's message for this agent
 )
 
 // AgentEvent is one event of an agent's stream.
@@ -29,7 +30,9 @@ type AgentEvent struct {
 	ContactID  string          `json:"contactId,omitempty"`
 	Assignment *AssignmentView `json:"assignment,omitempty"`
 	Status     *StatusView     `json:"status,omitempty"`
-	At         time.Time       `json:"at"`
+	// Text is a whisper's message.
+	Text string    `json:"text,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 // AssignmentView is an assignment as the workspace sees it.

@@ -19,14 +19,7 @@ func secondsDuration(n int) time.Duration { return time.Duration(n) * time.Secon
 // ContactEvent implements chat.Hooks: it keeps routing in step with a
 // contact's life, inside the transaction that changed the contact.
 func (s *Service) ContactEvent(cx *chat.Tx, ev chat.Event) error {
-	c := cx.Contact
 	switch ev.Kind {
-	case chat.ContactStarted:
-		queueID := inboundQueue(ev.Flow)
-		if queueID == "" {
-			return nil
-		}
-		return s.enqueue(cx, c, queueID, "")
 	case chat.ParticipantConnected:
 		if ev.Participant.Role != store.RoleAgent {
 			return nil
@@ -41,37 +34,6 @@ func (s *Service) ContactEvent(cx *chat.Tx, ev chat.Event) error {
 		return s.contactEnded(cx)
 	}
 	return nil
-}
-
-// inboundQueue is the queue a new chat waits in. Until contact flows run
-// (the flow issue replaces this), it is the queue the contact's flow names
-// in its first UpdateContactTargetQueue action, if that flow also
-// transfers to the queue; the bootstrap inbound flow names BasicQueue.
-func inboundQueue(f store.ContactFlow) string {
-	var flow struct {
-		Actions []struct {
-			Type       string
-			Parameters map[string]any
-		}
-	}
-	if json.Unmarshal([]byte(f.Content), &flow) != nil {
-		return ""
-	}
-	queueID, transfers := "", false
-	for _, a := range flow.Actions {
-		switch a.Type {
-		case "UpdateContactTargetQueue":
-			if id, ok := a.Parameters["QueueId"].(string); ok && queueID == "" {
-				queueID = resourceID(id)
-			}
-		case "TransferContactToQueue":
-			transfers = true
-		}
-	}
-	if !transfers {
-		return ""
-	}
-	return queueID
 }
 
 // resourceID returns the last path element of an ARN, or the ID as is.
@@ -135,7 +97,7 @@ func assignmentOf(tx store.Tx, c store.Contact, participantID string) (store.Ass
 
 // agentLeft starts the agent's after-contact work and remembers them as
 // the contact's previous agent. A contact left with no agent, and not
-// being transferred, ends (a disconnect flow will take over here).
+// being transferred, goes to its disconnect flow, or ends if it has none.
 func (s *Service) agentLeft(cx *chat.Tx, p store.Participant) error {
 	c := cx.Contact
 	if err := cx.LockRouting(c.InstanceID); err != nil {
@@ -180,6 +142,11 @@ func (s *Service) agentLeft(cx *chat.Tx, p store.Participant) error {
 	for _, q := range ps {
 		if q.State != store.ParticipantLeft && (q.Role == store.RoleAgent || q.Role == store.RoleCustomBot) {
 			return nil // someone still serves the customer
+		}
+	}
+	if s.flows != nil {
+		if taken, err := s.flows.CustomerRemaining(cx); err != nil || taken {
+			return err
 		}
 	}
 	return cx.End(ReasonAgentDisconnect)

@@ -84,6 +84,11 @@ func (s *Service) Accept(ctx context.Context, instanceID, userID, contactID stri
 		if err := cx.PutContactRouting(r); err != nil {
 			return err
 		}
+		if s.flows != nil {
+			if err := s.flows.AgentAccepted(cx, userID); err != nil {
+				return err
+			}
+		}
 		out = Accepted{ContactID: cx.Contact.ID, ParticipantID: p.ParticipantID, ParticipantToken: p.ParticipantToken, Expiry: chat.FormatTime(p.Expiry)}
 		return nil
 	})

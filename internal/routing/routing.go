@@ -64,6 +64,7 @@ type Service struct {
 	offerTimeout time.Duration
 	kickTimers   func()
 	dispatch     *dispatcher
+	flows        FlowHooks // nil until SetFlowHooks
 }
 
 // New returns a routing service. Run its dispatcher with Run, and install

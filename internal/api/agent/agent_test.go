@@ -23,6 +23,7 @@ import (
 	"github.com/parley-chat/parley/internal/bootstrap"
 	"github.com/parley-chat/parley/internal/bus/local"
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/flow"
 	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store/sqlite"
 	"github.com/parley-chat/parley/internal/timer"
@@ -79,7 +80,12 @@ func newServer(t *testing.T) *server {
 		sched.Handle(k, s.chat.HandleTimer)
 	}
 	s.routing = routing.New(st, b, s.chat, routing.Config{Logger: log, KickTimers: sched.Kick})
-	s.chat.SetHooks(s.routing)
+	flows := flow.New(st, s.chat, s.routing, flow.Config{Logger: log, KickTimers: sched.Kick})
+	s.chat.SetHooks(flows)
+	s.routing.SetFlowHooks(flows)
+	for _, k := range flow.TimerKinds {
+		sched.Handle(k, flows.HandleTimer)
+	}
 	for _, k := range routing.TimerKinds {
 		sched.Handle(k, s.routing.HandleTimer)
 	}
@@ -654,8 +660,10 @@ func TestOfferAcceptEndACW(t *testing.T) {
 	c.ok("POST", contactPath(contactID, "end"), nil, nil)
 	ev.next(routing.EventContactACW, contactID)
 	c.ok("GET", "/api/agent/contacts", nil, &contacts)
-	if len(contacts.Contacts) != 1 || contacts.Contacts[0].Assignment.State != "ACW" || contacts.Contacts[0].ContactState != "ENDED" {
-		t.Fatalf("contacts after end: %+v, want one ENDED contact in ACW", contacts.Contacts)
+	// The default flows set a disconnect flow: the chat stays open,
+	// waiting for the customer to return, while the agent wraps up.
+	if len(contacts.Contacts) != 1 || contacts.Contacts[0].Assignment.State != "ACW" || contacts.Contacts[0].ContactState != "ACTIVE" {
+		t.Fatalf("contacts after end: %+v, want one ACTIVE contact (in its disconnect flow) in ACW", contacts.Contacts)
 	}
 	c.ok("POST", contactPath(contactID, "complete-acw"), nil, nil)
 	ev.next(routing.EventContactDone, contactID)
