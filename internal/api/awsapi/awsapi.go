@@ -27,6 +27,9 @@ type Error struct {
 	Message string
 	// Fields are extra body members (e.g. ResourceType, ResourceId).
 	Fields map[string]string
+	// Members are extra body members that are not strings (e.g. the
+	// problems list of InvalidContactFlowException).
+	Members map[string]any
 }
 
 func (e *Error) Error() string { return e.Name + ": " + e.Message }
@@ -76,8 +79,11 @@ func WriteJSON(w http.ResponseWriter, v any) {
 
 // WriteError writes e in the AWS REST-JSON error shape.
 func WriteError(w http.ResponseWriter, e *Error) {
-	body := map[string]string{"message": e.Message}
+	body := map[string]any{"message": e.Message}
 	for k, v := range e.Fields {
+		body[k] = v
+	}
+	for k, v := range e.Members {
 		body[k] = v
 	}
 	raw, _ := json.Marshal(body)

@@ -20,6 +20,7 @@ import (
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/fault"
+	"github.com/parley-chat/parley/internal/flow"
 	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -35,6 +36,9 @@ type Deps struct {
 	Routing *routing.Service
 	// Directory serves the user and security profile operations.
 	Directory *auth.Directory
+	// Flows serves the contact flow operations (and Parley's function
+	// and flow-log extensions); without it they are not registered.
+	Flows *flow.Service
 	// Auth authenticates every call.
 	Auth   Authenticator
 	Region string
@@ -66,6 +70,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerRouting(mux)
 	h.registerAgents(mux)
 	h.registerUsers(mux)
+	if h.Flows != nil {
+		h.registerFlows(mux)
+	}
 }
 
 // request is an authenticated Connect call.
