@@ -98,7 +98,7 @@ func TestContactFlowAPI(t *testing.T) {
 			}},
 		{name: "describe unpublished", method: "GET", path: "/contact-flows/i1/" + draftID, status: 404, errType: "ContactFlowNotPublishedException"},
 		{name: "invalid content", method: "POST", path: "/contact-flows/i1/" + id + "/content",
-			body: map[string]any{"Content": strings.Replace(goodFlow, `"NextAction":"x"`, `"NextAction":"nowhere"`, 1)},
+			body:   map[string]any{"Content": strings.Replace(goodFlow, `"NextAction":"x"`, `"NextAction":"nowhere"`, 1)},
 			status: 400, errType: "InvalidContactFlowException", check: func(t *testing.T, b map[string]any) {
 				ps, _ := b["problems"].([]any)
 				if len(ps) != 1 || !strings.Contains(ps[0].(map[string]any)["message"].(string), "Path: Actions[0].Transitions.NextAction") {
