@@ -238,10 +238,15 @@ func routingBurst(t *testing.T, nodes ...*Server) {
 	if q := firstQueue["bob"]; q != queue["Billing"] && q != queue["Support"] {
 		t.Errorf("bob's first offer came from %s, want Billing or Support", q)
 	}
-	// The customer saw the agent's name and message, and the chat ended.
+	// The agent ended each chat: the default inbound flow's disconnect
+	// flow took over and told the customer, who may still reply.
 	for _, ch := range chats {
-		if _, err := c.transcript(customers[ch.ContactID].ConnectionCredentials.ConnectionToken); err == nil {
-			t.Errorf("contact %s: the chat did not end when its agent ended it", ch.ContactID)
+		items, err := c.transcript(customers[ch.ContactID].ConnectionCredentials.ConnectionToken)
+		if err != nil {
+			t.Fatalf("contact %s: transcript after the agent left: %v", ch.ContactID, err)
+		}
+		if last := items[len(items)-1]; last.ParticipantRole != "SYSTEM" || !strings.HasPrefix(last.Content, "The agent has left the chat.") {
+			t.Errorf("contact %s: last item after the agent left: %+v, want the disconnect flow's message", ch.ContactID, last)
 		}
 		var desc struct {
 			Contact struct {
