@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 const chromiumPath = "/usr/bin/chromium"
 
 // postgresNodeFiles are the node test files also run against PostgreSQL.
-var postgresNodeFiles = []string{"sdk.test.mjs", "users.test.mjs", "resources.test.mjs", "agents.test.mjs", "flows.test.mjs"}
+var postgresNodeFiles = []string{"sdk.test.mjs", "users.test.mjs", "resources.test.mjs", "agents.test.mjs", "flows.test.mjs", "flowrun.test.mjs"}
 
 // TestNodeClients runs the node test files (*.test.mjs) beside this file
 // against a real server: every file against the embedded SQLite mode, and
