@@ -301,3 +301,16 @@ func (e *env) lastLog(contactID, identifier string) map[string]any {
 	}
 	return found
 }
+
+// waitOfferAny waits until the contact is offered to someone.
+func (e *env) waitOfferAny(contactID string) {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if r, err := e.st.GetContactRouting(e.ctx, e.boot.InstanceID, contactID); err == nil && r.State == store.RoutingOffered {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.t.Fatalf("contact %s was never offered", contactID)
+}

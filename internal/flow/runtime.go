@@ -247,6 +247,9 @@ func (s *Service) CustomerRemaining(cx *chat.Tx) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if st.Flow.ID != "" {
+		return true, nil // a flow (a transfer flow) already has the contact
+	}
 	id := st.Hooks["CustomerRemaining"]
 	if id == "" {
 		return false, nil
@@ -297,6 +300,22 @@ func (s *Service) AgentAccepted(cx *chat.Tx, userID string) error {
 	}
 	x.ref, x.whisper = flowRef{}, ""
 	return s.save(x)
+}
+
+// TransferFlow implements routing.FlowHooks: a transfer flow takes the
+// contact, with the transfer's target as its working queue.
+func (s *Service) TransferFlow(cx *chat.Tx, flowID, queueID, userID string) (bool, error) {
+	st, err := load(cx)
+	if err != nil {
+		return false, err
+	}
+	ref, f, err := s.latest(cx, flowID)
+	if err != nil || f == nil || !contains(transferTargets, ref.Type) {
+		return false, err
+	}
+	st.Target = target{QueueID: queueID, UserID: userID}
+	st.InitiationMethod = "TRANSFER"
+	return true, s.start(cx, st, ref, f, phaseInbound, 0)
 }
 
 var _ routing.FlowHooks = (*Service)(nil)

@@ -20,6 +20,11 @@ type FlowHooks interface {
 	// AgentAccepted is called when an agent accepted the contact: the
 	// customer queue flow stops and the whisper flows run.
 	AgentAccepted(cx *chat.Tx, userID string) error
+	// TransferFlow runs a transfer flow on a contact an agent or the API
+	// transfers, with the transfer's target (a queue, or an agent's queue)
+	// as its working queue. It reports false if the flow does not exist
+	// or was never published.
+	TransferFlow(cx *chat.Tx, flowID, queueID, userID string) (bool, error)
 }
 
 // SetFlowHooks installs the flow hooks. Call it once, before serving.

@@ -25,6 +25,12 @@ type TransferTarget struct {
 // take it (disabled, full) leaves everything as it was, adds
 // transfer.failed, and is an error.
 func (s *Service) Transfer(ctx context.Context, instanceID, userID, contactID string, to TransferTarget) error {
+	return s.transfer(ctx, instanceID, userID, contactID, to, "")
+}
+
+// transfer is Transfer through flowID, a transfer flow (or the quick
+// connect's own flow when flowID is empty).
+func (s *Service) transfer(ctx context.Context, instanceID, userID, contactID string, to TransferTarget, flowID string) error {
 	n := 0
 	for _, v := range []string{to.QueueID, to.UserID, to.QuickConnectID} {
 		if v != "" {
@@ -47,12 +53,21 @@ func (s *Service) Transfer(ctx context.Context, instanceID, userID, contactID st
 		if !ok || !cx.Active() {
 			return fault.Errorf(fault.InvalidRequest, "You are not connected to contact %s", contactID)
 		}
-		queueID, targetUser, err := s.resolveTarget(cx, instanceID, to)
+		queueID, targetUser, qcFlow, err := s.resolveTarget(cx, instanceID, to)
 		if err != nil {
 			return err
 		}
 		if targetUser == userID {
 			return fault.Errorf(fault.InvalidParameter, "You cannot transfer a contact to yourself")
+		}
+		if flowID == "" {
+			flowID = qcFlow
+		}
+		if ran, err := s.transferFlow(cx, flowID, queueID, targetUser, userID); err != nil || ran {
+			if err != nil {
+				return err
+			}
+			return cx.RemoveParticipant(as.ParticipantID)
 		}
 		if failure, err = s.requeue(cx, queueID, targetUser, userID); err != nil || failure != nil {
 			return err
@@ -66,41 +81,85 @@ func (s *Service) Transfer(ctx context.Context, instanceID, userID, contactID st
 }
 
 // resolveTarget turns a transfer target into a queue ID and, for an
-// agent, the user whose own queue it is.
-func (s *Service) resolveTarget(tx store.Tx, instanceID string, to TransferTarget) (queueID, userID string, err error) {
+// agent, the user whose own queue it is; flowID is a quick connect's
+// transfer flow.
+func (s *Service) resolveTarget(tx store.Tx, instanceID string, to TransferTarget) (queueID, userID, flowID string, err error) {
 	if to.QuickConnectID != "" {
 		r, err := tx.GetResource(instanceID, store.KindQuickConnect, resourceID(to.QuickConnectID))
 		if errors.Is(err, store.ErrNotFound) {
-			return "", "", fault.NotFoundf("QUICK_CONNECT", to.QuickConnectID, "Quick connect %s not found", to.QuickConnectID)
+			return "", "", "", fault.NotFoundf("QUICK_CONNECT", to.QuickConnectID, "Quick connect %s not found", to.QuickConnectID)
 		} else if err != nil {
-			return "", "", err
+			return "", "", "", err
 		}
 		qc, err := decodeQuickConnect(r)
 		if err != nil {
-			return "", "", err
+			return "", "", "", err
 		}
 		switch {
 		case qc.Config.Type == QuickConnectTypeQueue && qc.Config.QueueConfig != nil:
-			to = TransferTarget{QueueID: qc.Config.QueueConfig.QueueID}
+			to, flowID = TransferTarget{QueueID: qc.Config.QueueConfig.QueueID}, qc.Config.QueueConfig.ContactFlowID
 		case qc.Config.Type == QuickConnectTypeUser && qc.Config.UserConfig != nil:
-			to = TransferTarget{UserID: qc.Config.UserConfig.UserID}
+			to, flowID = TransferTarget{UserID: qc.Config.UserConfig.UserID}, qc.Config.UserConfig.ContactFlowID
 		default:
-			return "", "", fault.Errorf(fault.InvalidRequest, "Quick connect %s cannot transfer a chat (type %s)", qc.Name, qc.Config.Type)
+			return "", "", "", fault.Errorf(fault.InvalidRequest, "Quick connect %s cannot transfer a chat (type %s)", qc.Name, qc.Config.Type)
 		}
 	}
 	if to.UserID != "" {
 		if _, err := getUser(tx, instanceID, resourceID(to.UserID)); err != nil {
-			return "", "", err
+			return "", "", "", err
 		}
-		return "", resourceID(to.UserID), nil
+		return "", resourceID(to.UserID), resourceID(flowID), nil
 	}
 	id := resourceID(to.QueueID)
 	if _, err := tx.GetResource(instanceID, store.KindQueue, id); errors.Is(err, store.ErrNotFound) {
-		return "", "", fault.NotFoundf("QUEUE", id, "Queue %s not found", id)
+		return "", "", "", fault.NotFoundf("QUEUE", id, "Queue %s not found", id)
 	} else if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return id, "", nil
+	return id, "", resourceID(flowID), nil
+}
+
+// transferFlow hands the locked contact to a transfer flow (when flowID
+// names one and flows run): the contact leaves routing, the transfer is
+// recorded, and the flow, whose working queue is the target, decides
+// where the contact goes. ran is false when no flow ran; the caller then
+// requeues the contact itself.
+func (s *Service) transferFlow(cx *chat.Tx, flowID, queueID, targetUser, fromUser string) (ran bool, err error) {
+	if flowID == "" || s.flows == nil {
+		return false, nil
+	}
+	instanceID := cx.Contact.InstanceID
+	as, err := cx.ListAssignments(store.AssignmentQuery{InstanceID: instanceID, ContactID: cx.Contact.ID, Active: true})
+	if err != nil {
+		return false, err
+	}
+	for _, a := range as {
+		if a.State == store.AssignmentOffered {
+			if err := s.withdrawOffer(cx, a); err != nil {
+				return false, err
+			}
+		}
+	}
+	r, err := cx.GetContactRouting(instanceID, cx.Contact.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		r = store.ContactRouting{InstanceID: instanceID, ContactID: cx.Contact.ID, Priority: DefaultPriority, Transfers: "[]"}
+	} else if err != nil {
+		return false, err
+	}
+	prev := r
+	r.Transfers = appendTransfer(r.Transfers, transferRecord{At: s.clock(), FromUserID: fromUser, FromQueue: displayQueue(r), ToQueueID: queueID, ToUserID: targetUser})
+	if fromUser != "" {
+		r.PreviousAgentID = fromUser
+	}
+	r.State, r.AgentID, r.UpdatedAt = store.RoutingDone, "", s.clock()
+	if err := cx.PutContactRouting(r); err != nil {
+		return false, err
+	}
+	ran, err = s.flows.TransferFlow(cx, flowID, queueID, targetUser)
+	if err != nil || ran {
+		return ran, err
+	}
+	return false, cx.PutContactRouting(prev) // no such flow: transfer without one
 }
 
 // queueRefuses says why a standard queue cannot take one more contact
@@ -248,8 +307,9 @@ func displayQueue(r store.ContactRouting) string {
 // TransferContact is the admin's transfer (Connect's TransferContact): a
 // waiting contact moves to another queue or agent, keeping no place; a
 // contact with an agent is transferred as if that agent had done it.
-// flowID names the transfer flow, which must exist; until contact flows
-// run, the contact moves without running it.
+// flowID names the transfer flow, which must exist; it runs on the
+// contact with the target as its working queue and decides where the
+// contact goes.
 func (s *Service) TransferContact(ctx context.Context, instanceID, contactID, flowID string, to TransferTarget) error {
 	if to.QuickConnectID != "" || (to.QueueID == "") == (to.UserID == "") {
 		return fault.Errorf(fault.InvalidParameter, "Give exactly one of QueueId and UserId")
@@ -261,7 +321,7 @@ func (s *Service) TransferContact(ctx context.Context, instanceID, contactID, fl
 	}
 	r, err := s.store.GetContactRouting(ctx, instanceID, resourceID(contactID))
 	if err == nil && r.State == store.RoutingConnected && r.AgentID != "" {
-		return s.Transfer(ctx, instanceID, r.AgentID, contactID, to)
+		return s.transfer(ctx, instanceID, r.AgentID, contactID, to, resourceID(flowID))
 	}
 	var failure error
 	err = s.chat.InContact(ctx, instanceID, contactID, func(cx *chat.Tx) error {
@@ -272,8 +332,11 @@ func (s *Service) TransferContact(ctx context.Context, instanceID, contactID, fl
 		if err := cx.LockRouting(instanceID); err != nil {
 			return err
 		}
-		queueID, targetUser, err := s.resolveTarget(cx, instanceID, to)
+		queueID, targetUser, _, err := s.resolveTarget(cx, instanceID, to)
 		if err != nil {
+			return err
+		}
+		if ran, err := s.transferFlow(cx, flowID, queueID, targetUser, ""); err != nil || ran {
 			return err
 		}
 		failure, err = s.requeue(cx, queueID, targetUser, "")
