@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
@@ -97,26 +98,40 @@ func (x *exec) execute(a *Action) (outcome, error) {
 }
 
 func (x *exec) messageParticipant(a *Action) (outcome, error) {
-	text, ok := a.ParamString("Text")
+	raw, ok := a.ParamString("Text")
 	if !ok {
 		return failed(NoMatchingError, "only Text prompts can be sent on chat"), nil
 	}
-	text = x.render(text)
-	out := outcome{params: map[string]any{"Text": text}}
-	if strings.TrimSpace(text) == "" {
-		return outcome{errType: NoMatchingError, errMsg: "the message is empty once its references are filled in", params: out.params}, nil
+	template := looksInteractive(raw)
+	text, limit, contentType := x.render(raw), MaxMessageChars, "text/plain"
+	if template {
+		// References inside a template are JSON-escaped, so a value
+		// cannot change the template's structure.
+		text, limit, contentType = x.renderJSON(raw), MaxInteractiveChars, chat.TypeInteractive
 	}
-	if n := len([]rune(text)); n > MaxMessageChars {
-		return outcome{errType: NoMatchingError, errMsg: fmt.Sprintf("the message has %d characters, more than %d", n, MaxMessageChars), params: out.params}, nil
+	out := outcome{params: map[string]any{"Text": text}}
+	fail := func(format string, args ...any) (outcome, error) {
+		return outcome{errType: NoMatchingError, errMsg: fmt.Sprintf(format, args...), params: out.params}, nil
+	}
+	if strings.TrimSpace(text) == "" {
+		return fail("the message is empty once its references are filled in")
+	}
+	if n := len([]rune(text)); n > limit {
+		return fail("the message has %d characters, more than %d", n, limit)
+	}
+	if template {
+		if err := checkInteractive(text); err != nil {
+			return fail("%s", err)
+		}
 	}
 	if x.whisper == whisperAgent {
 		x.s.routing.Whisper(x.cx, x.agent.UserID, text)
 		return out, nil
 	}
 	if !x.cx.Active() {
-		return outcome{errType: NoMatchingError, errMsg: "the chat has ended", params: out.params}, nil
+		return fail("the chat has ended")
 	}
-	return out, x.cx.AppendSystemMessage("text/plain", text)
+	return out, x.cx.AppendSystemMessage(contentType, text)
 }
 
 func (x *exec) disconnect() (outcome, error) {

@@ -18,7 +18,18 @@ func isRefChar(c byte) bool {
 }
 
 // render replaces every reference in free text with its value.
-func (x *exec) render(text string) string {
+func (x *exec) render(text string) string { return x.renderEscaped(text, nil) }
+
+// renderJSON renders a JSON document's references as JSON string
+// contents, so that no value can break out of its string.
+func (x *exec) renderJSON(text string) string {
+	return x.renderEscaped(text, func(v string) string {
+		raw, _ := json.Marshal(v)
+		return string(raw[1 : len(raw)-1])
+	})
+}
+
+func (x *exec) renderEscaped(text string, escape func(string) string) string {
 	i := strings.Index(text, "$.")
 	if i < 0 {
 		return text
@@ -34,6 +45,9 @@ func (x *exec) render(text string) string {
 			b.WriteString("$.")
 		} else {
 			v, _ := x.lookup(text[i+2 : j])
+			if escape != nil {
+				v = escape(v)
+			}
 			b.WriteString(v)
 		}
 		text = text[j:]
