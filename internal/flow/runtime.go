@@ -302,16 +302,18 @@ func (s *Service) AgentAccepted(cx *chat.Tx, userID string) error {
 	return s.save(x)
 }
 
-// TransferFlow implements routing.FlowHooks: a transfer flow takes the
-// contact, with the transfer's target as its working queue.
+// TransferFlow implements routing.FlowHooks: a transfer flow (type
+// QUEUE_TRANSFER or AGENT_TRANSFER) takes the contact, with the
+// transfer's target as its working queue. Another flow type is not run:
+// the contact moves straight to the target.
 func (s *Service) TransferFlow(cx *chat.Tx, flowID, queueID, userID string) (bool, error) {
 	st, err := load(cx)
 	if err != nil {
 		return false, err
 	}
 	ref, f, err := s.latest(cx, flowID)
-	if err != nil || f == nil || !contains(transferTargets, ref.Type) {
-		return false, err
+	if err != nil || f == nil || ref.Type != QueueTransfer && ref.Type != AgentTransfer {
+		return false, err // not a transfer flow: the contact moves straight to its target
 	}
 	st.Target = target{QueueID: queueID, UserID: userID}
 	st.InitiationMethod = "TRANSFER"
