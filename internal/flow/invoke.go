@@ -39,6 +39,9 @@ func (x *exec) invokeFunction(a *Action) (outcome, error) {
 		params[k] = x.render(v)
 	}
 	logged := map[string]any{"FunctionArn": name, "Parameters": params}
+	// $.External is the result of the most recent call: this one, which
+	// may fail before or after it is made (unregistered, timer lost).
+	x.st.External = nil
 	if x.whisper != "" {
 		return outcome{errType: NoMatchingError, errMsg: "a whisper cannot call a function", params: logged}, nil
 	}
