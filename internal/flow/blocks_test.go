@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/flow"
 	"github.com/parley-chat/parley/internal/routing"
@@ -394,6 +395,11 @@ func blockCases() []blockCase {
 		compareCase("NumberLessOrEqualTo", "3", ptr("3"), true),
 		compareCase("NumberLessOrEqualTo", "3", ptr("3.01"), false),
 		compareCase("NumberLessThan", "3", ptr("two"), false),
+		compareCase("NumberGreaterThan", "10", ptr("Infinity"), false),
+		compareCase("NumberLessThan", "10", ptr("-inf"), false),
+		compareCase("NumberLessOrEqualTo", "10", ptr("NaN"), false),
+		compareCase("NumberGreaterThan", "10", ptr("1e3"), true),
+		compareCase("NumberGreaterOrEqualTo", "10", ptr(" 12 "), true),
 		compareCase("NumberGreaterThan", "0", ptr(""), false),
 		compareCase("NumberLessOrEqualTo", "100", nil, false),
 		compareCase("TextContains", "a", nil, false),
@@ -549,6 +555,44 @@ func blockCases() []blockCase {
 				say("next", "next"), say("fallback", "fallback"), bye),
 			msgs: []string{"fallback"},
 			logs: []logWant{{"start", "ErrorType", "NoMatchingError"}, {"start", "Error", "~empty"}, {"start", "NextAction", "fallback"}},
+		},
+		{
+			name:  "message/references end at punctuation",
+			flow:  doc(say("start", "Hi $.Attributes.firstName. It costs 5$. ($.Attributes.missing) $.Attributes.first-name!"), bye),
+			attrs: map[string]string{"firstName": "Ana", "first-name": "Bo"},
+			msgs:  []string{"Hi Ana. It costs 5$. () Bo!"},
+		},
+		{
+			name: "message/longer than 6000 characters takes the error branch",
+			flow: doc(
+				raw("start", "MessageParticipant", `{"Text":"Note: $.Attributes.long"}`,
+					`{"NextAction":"next","Errors":[{"NextAction":"fallback","ErrorType":"NoMatchingError"}]}`),
+				say("next", "next"), say("fallback", "fallback"), bye),
+			attrs: map[string]string{"long": strings.Repeat("x", 6000)},
+			msgs:  []string{"fallback"},
+			logs:  []logWant{{"start", "Error", "~6006 characters"}},
+		},
+		{
+			name: "queue/$.Queue of a standard queue and of an agent's queue",
+			setup: func(t *testing.T, b *blocksEnv) {
+				u, err := b.dir.CreateUser(b.ctx, b.boot.InstanceID, auth.NewUser{
+					Username: "cleo", Password: "Password-123456", IdentityInfo: auth.IdentityInfo{FirstName: "Cleo"},
+					SecurityProfileIDs: []string{auth.AgentProfileID}, RoutingProfileID: b.boot.RoutingProfileID,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.ids["cleo"] = u.ID
+			},
+			flow: doc(
+				block("start", "UpdateContactTargetQueue", `{"QueueId":"{{openQueue}}"}`, "say", "failed"),
+				msg("say", "$.Queue.Name $.Queue.ARN", "agent"),
+				block("agent", "UpdateContactTargetQueue", `{"AgentId":"$.Attributes.agentArn"}`, "say2", "failed"),
+				say("say2", "$.Queue.Name $.Queue.ARN"), say("failed", "failed"), bye),
+			attrs: map[string]string{"agentArn": "arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/agent/{{cleo}}"},
+			msgs: []string{"Blocks open queue arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/queue/{{openQueue}}",
+				"cleo arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/queue/agent/{{cleo}}"},
+			logs: []logWant{{"agent", "Parameters.AgentId", "{{cleo}}"}},
 		},
 		{
 			name: "transfer to flow/another inbound flow",
@@ -870,6 +914,8 @@ func blockCases() []blockCase {
 			async: true,
 			msgs:  []string{"Total: 42.5 (true)"},
 		},
+		clearsExternal("HTTP 500", "orders-500"),
+		clearsExternal("unregistered", "orders-nobody"),
 		functionFailure("HTTP 500", "orders-500", "3", "~HTTP 500"),
 		functionFailure("invalid JSON", "orders-badjson", "3", "~invalid JSON"),
 		functionFailure("slower than its time limit", "orders-slow", "1", "~timed out"),
@@ -878,9 +924,10 @@ func blockCases() []blockCase {
 		{
 			name: "function/a lost call takes the error branch once",
 			flow: doc(
-				block("start", "InvokeLambdaFunction", `{"LambdaFunctionARN":"orders-hang","InvocationTimeLimitSeconds":"8"}`, "say", "failed"),
+				block("start", "InvokeLambdaFunction", `{"LambdaFunctionARN":"orders","InvocationTimeLimitSeconds":"3"}`, "hang", "failed"),
+				block("hang", "InvokeLambdaFunction", `{"LambdaFunctionARN":"orders-hang","InvocationTimeLimitSeconds":"8"}`, "say", "failed"),
 				say("say", "late answer $.External.status"),
-				msg("failed", "lookup failed", "wait"),
+				msg("failed", "lookup failed, status [$.External.status]", "wait"),
 				raw("wait", "Wait", `{"TimeLimitSeconds":"600"}`, `{"NextAction":"bye","Conditions":[`+cond("Equals", "WaitCompleted", "bye")+`]}`),
 				bye),
 			act: func(t *testing.T, b *blocksEnv, c *customer) {
@@ -892,7 +939,7 @@ func blockCases() []blockCase {
 				// The call's time limit (8 s) plus the grace (30 s) pass on
 				// the flow's clock while the call still hangs.
 				b.fire(38*time.Second + time.Millisecond)
-				if got := b.messages(c.contactID); !slices.Equal(got, []string{"lookup failed"}) {
+				if got := b.messages(c.contactID); !slices.Equal(got, []string{"lookup failed, status []"}) {
 					t.Fatalf("messages after the call's timer fired: %q", got)
 				}
 				close(b.fn.hang) // the late answer arrives
@@ -900,13 +947,14 @@ func blockCases() []blockCase {
 				time.Sleep(300 * time.Millisecond)
 				b.fire(time.Second) // a stale timer would fire now
 			},
-			msgs:   []string{"lookup failed"},
+			msgs:   []string{"lookup failed, status []"},
 			active: true,
-			logs:   []logWant{{"start", "Error", "~did not finish"}, {"start", "NextAction", "failed"}, {"^wait", "Parameters.TimeLimitSeconds", "600"}},
+			logs: []logWant{{"start", "NextAction", "hang"}, {"hang", "Error", "~did not finish"}, {"hang", "NextAction", "failed"},
+				{"^wait", "Parameters.TimeLimitSeconds", "600"}},
 			check: func(t *testing.T, b *blocksEnv, c *customer) {
 				n := 0
 				for _, l := range b.logs(c.contactID) {
-					if l["Identifier"] == "start" && l["NextAction"] != nil {
+					if l["Identifier"] == "hang" && l["NextAction"] != nil {
 						n++
 					}
 				}
@@ -965,6 +1013,21 @@ func waitFlow(params string) string {
 		say("done", "done waiting"), say("back", "welcome back"), say("bad", "bad wait"), bye)
 }
 
+// clearsExternal: a failed call leaves no result of an earlier call in
+// $.External (it holds the result of the most recent call).
+func clearsExternal(name, arn string) blockCase {
+	return blockCase{
+		name: "function/a failed call clears $.External: " + name,
+		flow: doc(
+			block("start", "InvokeLambdaFunction", `{"LambdaFunctionARN":"orders"}`, "again", "failed"),
+			block("again", "InvokeLambdaFunction", `{"LambdaFunctionARN":"`+arn+`","InvocationTimeLimitSeconds":"3"}`, "say", "failed"),
+			say("say", "status $.External.status"), say("failed", "lookup failed, status [$.External.status]"), bye),
+		async: true,
+		msgs:  []string{"lookup failed, status []"},
+		logs:  []logWant{{"start", "NextAction", "again"}, {"again", "NextAction", "failed"}},
+	}
+}
+
 // functionFailure is a call that fails: the flow takes NoMatchingError and
 // the flow log says why.
 func functionFailure(name, arn, secs, why string) blockCase {
@@ -1014,6 +1077,9 @@ func run(t *testing.T, b *blocksEnv, c *customer, tc blockCase) {
 	settled := func() bool {
 		got := b.contact(c.contactID)
 		return slices.Equal(b.messages(c.contactID), tc.msgs) && (tc.active || got.State == store.ContactEnded)
+	}
+	for i, m := range tc.msgs {
+		tc.msgs[i] = b.fill(m)
 	}
 	if tc.async {
 		waitFor(settled)

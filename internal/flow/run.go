@@ -3,6 +3,7 @@ package flow
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -230,9 +231,9 @@ func holds(c Condition, result string) bool {
 	case "TextContains":
 		return strings.Contains(result, op)
 	case "NumberGreaterThan", "NumberGreaterOrEqualTo", "NumberLessThan", "NumberLessOrEqualTo":
-		a, err1 := strconv.ParseFloat(strings.TrimSpace(result), 64)
-		b, err2 := strconv.ParseFloat(strings.TrimSpace(op), 64)
-		if err1 != nil || err2 != nil {
+		a, ok1 := number(result)
+		b, ok2 := number(op)
+		if !ok1 || !ok2 {
 			return false
 		}
 		switch c.Operator {
@@ -247,6 +248,14 @@ func holds(c Condition, result string) bool {
 		}
 	}
 	return false
+}
+
+// number parses a numeric operand. ParseFloat also reads "Inf",
+// "Infinity" and "NaN", which are words, not numbers, to a flow: with them
+// a Number operator is false, as with any other text.
+func number(s string) (float64, bool) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
 }
 
 // logRecord is one flow-log record, in Connect's shape plus the fields
