@@ -517,6 +517,33 @@ func blockCases() []blockCase {
 			logs: []logWant{{"start", "Parameters.copy", "forty-two"}, {"start", "Parameters.ch", "CHAT"}, {"start", "NextAction", "say"}},
 		},
 		{
+			name: "attributes/more than 32 KB in all takes the error branch",
+			flow: doc(
+				block("start", "UpdateContactAttributes", `{"Attributes":{"a":"$.Attributes.big","b":"$.Attributes.big"}}`, "say", "failed"),
+				say("say", "saved"), say("failed", "too big"), bye),
+			attrs:  map[string]string{"big": strings.Repeat("x", 12000)},
+			msgs:   []string{"too big"},
+			noAttr: []string{"a", "b"},
+			logs:   []logWant{{"start", "Error", "~bytes"}},
+		},
+		{
+			name: "attributes/a key from a reference",
+			flow: doc(
+				block("start", "UpdateContactAttributes", `{"Attributes":{"$.Attributes.k":"yes"}}`, "say", "failed"),
+				say("say", "saved"), say("failed", "no key"), bye),
+			attrs: map[string]string{"k": "opted-in"},
+			msgs:  []string{"saved"},
+			want:  map[string]string{"opted-in": "yes"},
+		},
+		{
+			name: "attributes/an empty key takes the error branch",
+			flow: doc(
+				block("start", "UpdateContactAttributes", `{"Attributes":{"$.Attributes.k":"yes"}}`, "say", "failed"),
+				say("say", "saved"), say("failed", "no key"), bye),
+			msgs: []string{"no key"},
+			logs: []logWant{{"start", "Error", "~empty"}},
+		},
+		{
 			name: "contact data/Name and LanguageCode in a message",
 			flow: doc(
 				block("start", "UpdateContactData", `{"Name":"Order $.Attributes.order","LanguageCode":"de-DE","Description":"Chat about $.Attributes.order"}`, "say", "failed"),
@@ -539,11 +566,13 @@ func blockCases() []blockCase {
 			flow: doc(
 				msg("start", "one", "off"),
 				block("off", "UpdateFlowLoggingBehavior", `{"FlowLoggingBehavior":"Disabled"}`, "two", ""),
-				say("two", "two"), bye),
-			msgs: []string{"one", "two"},
+				msg("two", "two", "on"),
+				block("on", "UpdateFlowLoggingBehavior", `{"FlowLoggingBehavior":"Enabled"}`, "three", ""),
+				say("three", "three"), bye),
+			msgs: []string{"one", "two", "three"},
 			check: func(t *testing.T, b *blocksEnv, c *customer) {
-				if got := identifiers(b.logs(c.contactID)); !slices.Equal(got, []string{"start", "off"}) {
-					t.Fatalf("flow-log records of %q, want only start and off", got)
+				if got := identifiers(b.logs(c.contactID)); !slices.Equal(got, []string{"start", "off", "on", "three", "bye"}) {
+					t.Fatalf("flow-log records of %q, want none between off and on", got)
 				}
 			},
 		},
@@ -561,6 +590,24 @@ func blockCases() []blockCase {
 			flow:  doc(say("start", "Hi $.Attributes.firstName. It costs 5$. ($.Attributes.missing) $.Attributes.first-name!"), bye),
 			attrs: map[string]string{"firstName": "Ana", "first-name": "Bo"},
 			msgs:  []string{"Hi Ana. It costs 5$. () Bo!"},
+		},
+		{
+			name: "message/a value is not rendered again",
+			flow: doc(
+				block("start", "UpdateContactAttributes", `{"Attributes":{"copy":"$.Attributes.evil"}}`, "say", "bye"),
+				say("say", "Echo: $.Attributes.copy"), bye),
+			attrs: map[string]string{"evil": "$.ContactId $.Attributes.secret", "secret": "s3cret"},
+			msgs:  []string{"Echo: $.ContactId $.Attributes.secret"},
+			want:  map[string]string{"copy": "$.ContactId $.Attributes.secret"},
+		},
+		{
+			name: "message/a prompt is voice only",
+			flow: doc(
+				raw("start", "MessageParticipant", `{"PromptId":"arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/prompt/p-1"}`,
+					`{"NextAction":"next","Errors":[{"NextAction":"fallback","ErrorType":"NoMatchingError"}]}`),
+				say("next", "next"), say("fallback", "fallback"), bye),
+			msgs: []string{"fallback"},
+			logs: []logWant{{"start", "Error", "~Text"}},
 		},
 		{
 			name: "message/longer than 6000 characters takes the error branch",
@@ -609,6 +656,63 @@ func blockCases() []blockCase {
 			want: map[string]string{"who": "Ana", "visited": "next"},
 			logs: []logWant{{"xfer", "NextAction", "start"}, {"xfer", "Parameters.ContactFlowId", "{{next}}"},
 				{"mark", "ContactFlowName", "Blocks next"}},
+		},
+		{
+			name: "transfer to flow/a Wait in the flow transferred to",
+			setup: func(t *testing.T, b *blocksEnv) {
+				b.ids["next2"] = b.createFlow("Blocks next wait", flow.ContactFlow, doc(
+					msg("start", "in next", "pause"),
+					raw("pause", "Wait", `{"TimeLimitSeconds":"60"}`, `{"NextAction":"after","Conditions":[`+cond("Equals", "WaitCompleted", "after")+`]}`),
+					say("after", "after the wait in next"), bye), nil)
+			},
+			flow: doc(
+				block("start", "TransferToFlow", `{"ContactFlowId":"{{next2}}"}`, "", "failed"),
+				say("failed", "transfer failed"), bye),
+			act: func(t *testing.T, b *blocksEnv, c *customer) {
+				b.fire(61 * time.Second)
+			},
+			msgs: []string{"in next", "after the wait in next"},
+			logs: []logWant{{"after", "ContactFlowName", "Blocks next wait"}, {"pause", "Results", "WaitCompleted"}},
+		},
+		{
+			name: "transfer to flow/a draft that was never published is an error",
+			setup: func(t *testing.T, b *blocksEnv) {
+				f, err := b.flows.CreateFlow(b.ctx, b.boot.InstanceID, flow.NewFlow{Name: "Blocks draft", Type: flow.ContactFlow,
+					Content: doc(say("start", "draft"), bye), Status: store.FlowSaved})
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.ids["draft"] = f.ID
+			},
+			flow: doc(
+				block("start", "TransferToFlow", `{"ContactFlowId":"$.Attributes.target"}`, "", "failed"),
+				say("failed", "transfer failed"), bye),
+			attrs: map[string]string{"target": "{{draft}}"},
+			msgs:  []string{"transfer failed"},
+			logs:  []logWant{{"start", "Error", "~never been published"}},
+		},
+		{
+			name: "transfer to flow/a missing flow is an error",
+			flow: doc(
+				block("start", "TransferToFlow", `{"ContactFlowId":"$.Attributes.target"}`, "", "failed"),
+				say("failed", "transfer failed"), bye),
+			attrs: map[string]string{"target": "arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/contact-flow/nope"},
+			msgs:  []string{"transfer failed"},
+			logs:  []logWant{{"start", "Error", "~does not exist"}},
+		},
+		{
+			name: "loop/counts across waits",
+			flow: doc(
+				raw("start", "Loop", `{"LoopCount":"2"}`, `{"Conditions":[`+
+					cond("Equals", "ContinueLooping", "tick")+","+cond("Equals", "DoneLooping", "done")+`]}`),
+				msg("tick", "tick", "pause"),
+				raw("pause", "Wait", `{"TimeLimitSeconds":"10"}`, `{"NextAction":"start","Conditions":[`+cond("Equals", "WaitCompleted", "start")+`]}`),
+				say("done", "done"), bye),
+			act: func(t *testing.T, b *blocksEnv, c *customer) {
+				b.fire(11 * time.Second)
+				b.fire(11 * time.Second)
+			},
+			msgs: []string{"tick", "tick", "done"},
 		},
 		{
 			name: "transfer to flow/a customer queue flow is an error",
@@ -785,6 +889,24 @@ func blockCases() []blockCase {
 			attrs: map[string]string{"secs": "soon"},
 			msgs:  []string{"waiting", "bad wait"},
 			logs:  []logWant{{"wait", "ErrorType", "NoMatchingError"}, {"wait", "Error", "~soon"}},
+		},
+		{
+			name:  "wait/dynamic time beyond 7 days",
+			flow:  waitFlow(`{"TimeLimitSeconds":"$.Attributes.secs"}`),
+			attrs: map[string]string{"secs": "604801"},
+			msgs:  []string{"waiting", "bad wait"},
+		},
+		{
+			name: "wait/TimeoutSeconds",
+			flow: waitFlow(`{"TimeoutSeconds":"30"}`),
+			act: func(t *testing.T, b *blocksEnv, c *customer) {
+				b.fire(29 * time.Second)
+				if got := b.contact(c.contactID); got.State != store.ContactActive {
+					t.Fatalf("contact 29 s into a 30 s wait: %s", got.State)
+				}
+				b.fire(time.Second)
+			},
+			msgs: []string{"waiting", "done waiting"},
 		},
 		{
 			name: "wait/missing dynamic time",
