@@ -247,6 +247,15 @@ func newBlocksEnv(t *testing.T, e *env) *blocksEnv {
 	if err := e.r.UpdateQueueStatus(e.ctx, e.boot.InstanceID, b.ids["disabledQueue"], routing.QueueDisabled); err != nil {
 		t.Fatal(err)
 	}
+	// Cleo is an agent who stays offline.
+	u, err := e.dir.CreateUser(e.ctx, e.boot.InstanceID, auth.NewUser{
+		Username: "cleo", Password: "Password-123456", IdentityInfo: auth.IdentityInfo{FirstName: "Cleo"},
+		SecurityProfileIDs: []string{auth.AgentProfileID}, RoutingProfileID: e.boot.RoutingProfileID,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.ids["cleo"] = u.ID
 	b.fn = newFnServer(t)
 	b.register(t, ordersARN, "/ok")
 	b.register(t, "orders-json", "/json")
@@ -621,25 +630,39 @@ func blockCases() []blockCase {
 		},
 		{
 			name: "queue/$.Queue of a standard queue and of an agent's queue",
-			setup: func(t *testing.T, b *blocksEnv) {
-				u, err := b.dir.CreateUser(b.ctx, b.boot.InstanceID, auth.NewUser{
-					Username: "cleo", Password: "Password-123456", IdentityInfo: auth.IdentityInfo{FirstName: "Cleo"},
-					SecurityProfileIDs: []string{auth.AgentProfileID}, RoutingProfileID: b.boot.RoutingProfileID,
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				b.ids["cleo"] = u.ID
-			},
 			flow: doc(
 				block("start", "UpdateContactTargetQueue", `{"QueueId":"{{openQueue}}"}`, "say", "failed"),
 				msg("say", "$.Queue.Name $.Queue.ARN", "agent"),
 				block("agent", "UpdateContactTargetQueue", `{"AgentId":"$.Attributes.agentArn"}`, "say2", "failed"),
-				say("say2", "$.Queue.Name $.Queue.ARN"), say("failed", "failed"), bye),
-			attrs: map[string]string{"agentArn": "arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/agent/{{cleo}}"},
+				msg("say2", "$.Queue.Name $.Queue.ARN", "reset"),
+				block("reset", "UpdateContactTargetQueue", `{"QueueId":"{{basicQueue}}"}`, "agentQueue", "failed"),
+				block("agentQueue", "UpdateContactTargetQueue", `{"QueueId":"$.Attributes.agentQueue"}`, "say3", "failed"),
+				say("say3", "$.Queue.Name"), say("failed", "failed"), bye),
+			attrs: map[string]string{"agentArn": "arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/agent/{{cleo}}",
+				"agentQueue": "arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/queue/agent/{{cleo}}"},
 			msgs: []string{"Blocks open queue arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/queue/{{openQueue}}",
-				"cleo arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/queue/agent/{{cleo}}"},
+				"cleo arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/queue/agent/{{cleo}}", "cleo"},
 			logs: []logWant{{"agent", "Parameters.AgentId", "{{cleo}}"}},
+		},
+		{
+			name:  "hours/an agent's queue has none",
+			flow:  hoursFlow(`{}`),
+			attrs: map[string]string{"q": "arn:aws:connect:eu-west-1:000000000000:instance/{{instance}}/queue/agent/{{cleo}}"},
+			msgs:  []string{"hours unknown"},
+			logs:  []logWant{{"check", "Error", "~agent"}},
+		},
+		{
+			name: "queue/transfer to an agent's queue",
+			flow: doc(
+				block("start", "UpdateContactTargetQueue", `{"AgentId":"{{cleo}}"}`, "xfer", "failed"),
+				raw("xfer", "TransferContactToQueue", `{}`, `{"Errors":[{"NextAction":"failed","ErrorType":"QueueAtCapacity"},{"NextAction":"failed","ErrorType":"NoMatchingError"}]}`),
+				say("failed", "failed"), bye),
+			active: true,
+			check: func(t *testing.T, b *blocksEnv, c *customer) {
+				if r := b.routingOf(c.contactID); r.State != store.RoutingQueued || r.TargetUserID != b.ids["cleo"] {
+					t.Fatalf("routing after TransferContactToQueue to an agent: %+v", r)
+				}
+			},
 		},
 		{
 			name: "transfer to flow/another inbound flow",
