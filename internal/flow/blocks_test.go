@@ -751,6 +751,53 @@ func blockCases() []blockCase {
 			logs:  []logWant{{"start", "ErrorType", "NoMatchingError"}, {"start", "Error", "~CUSTOMER_QUEUE"}},
 		},
 
+		// Hooks and routing behavior.
+		{
+			name: "hooks/a flow of the wrong type is an error",
+			setup: func(t *testing.T, b *blocksEnv) {
+				if _, ok := b.ids["qflow"]; !ok {
+					t.Fatal("the customer queue flow case runs first")
+				}
+			},
+			flow: doc(
+				block("start", "UpdateContactEventHooks", `{"EventHooks":{"CustomerRemaining":"$.Attributes.hook"}}`, "say", "failed"),
+				say("say", "hook set"), say("failed", "hook refused"), bye),
+			attrs: map[string]string{"hook": "{{qflow}}"},
+			msgs:  []string{"hook refused"},
+			logs:  []logWant{{"start", "Error", "~CustomerRemaining hook needs a CONTACT_FLOW flow"}},
+		},
+		{
+			name: "hooks/a missing flow is an error",
+			flow: doc(
+				block("start", "UpdateContactEventHooks", `{"EventHooks":{"CustomerQueue":"$.Attributes.hook"}}`, "say", "failed"),
+				say("say", "hook set"), say("failed", "hook refused"), bye),
+			attrs: map[string]string{"hook": "nope"},
+			msgs:  []string{"hook refused"},
+		},
+		{
+			name: "hooks/a UI hook has no effect on chat",
+			flow: doc(
+				block("start", "UpdateContactEventHooks", `{"EventHooks":{"DefaultAgentUI":"$.Attributes.ui"}}`, "say", "failed"),
+				say("say", "hook set"), say("failed", "hook refused"), bye),
+			attrs: map[string]string{"ui": "{{next}}"},
+			msgs:  []string{"hook set"},
+		},
+		{
+			name: "routing behavior/priority and age reach the queue",
+			flow: doc(
+				block("start", "UpdateContactRoutingBehavior", `{"QueuePriority":"2"}`, "target", ""),
+				block("target", "UpdateContactTargetQueue", `{"QueueId":"{{openQueue}}"}`, "xfer", "failed"),
+				raw("xfer", "TransferContactToQueue", `{}`, `{"Errors":[{"NextAction":"failed","ErrorType":"QueueAtCapacity"},{"NextAction":"failed","ErrorType":"NoMatchingError"}]}`),
+				say("failed", "failed"), bye),
+			active: true,
+			logs:   []logWant{{"start", "Parameters.QueuePriority", "2"}},
+			check: func(t *testing.T, b *blocksEnv, c *customer) {
+				if r := b.routingOf(c.contactID); r.State != store.RoutingQueued || r.Priority != 2 {
+					t.Fatalf("routing after priority 2: %+v", r)
+				}
+			},
+		},
+
 		// Hours.
 		{
 			name:  "hours/open",
