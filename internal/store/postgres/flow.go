@@ -133,9 +133,11 @@ func (t *tx) PutContactFlow(f store.ContactFlow) error {
 	return nil
 }
 
-// GetContactFlow reads and locks one flow of an instance.
+// GetContactFlow reads one flow of an instance. It takes no row lock:
+// chat starts read the flows their hooks name, and must not queue behind
+// one another; flow writers serialise on the instance's routing lock.
 func (t *tx) GetContactFlow(instanceID, flowID string) (store.ContactFlow, error) {
-	return getContactFlow(t.ctx, t.tx, forUpdate, instanceID, flowID)
+	return getContactFlow(t.ctx, t.tx, "", instanceID, flowID)
 }
 
 // ListContactFlows lists an instance's flows inside the transaction.
