@@ -83,7 +83,7 @@ func (x *exec) execute(a *Action) (outcome, error) {
 	case "GetParticipantInput":
 		return failed(NoMatchingError, "Get customer input works on chat only with a bot; use ConnectParticipantWithLexBot"), nil
 	case "ConnectParticipantWithLexBot":
-		return failed(NoMatchingError, "no bot is configured for this instance, so the bot block took its error branch"), nil
+		return x.connectBot(a)
 	}
 	switch d.Chat {
 	case ChatIgnored:

@@ -25,6 +25,7 @@ const (
 const (
 	pauseWait   = "wait"   // a Wait block: for time, or the customer's return
 	pauseInvoke = "invoke" // an external call, made after the commit
+	pauseBot    = "bot"    // a bot conversation (ConnectParticipantWithLexBot)
 )
 
 // maxSteps bounds the blocks one event may run, so a flow that loops
@@ -53,6 +54,7 @@ type runState struct {
 	Loops            map[string]int    `json:"loops,omitempty"`
 	External         map[string]any    `json:"external,omitempty"`
 	Metrics          map[string]any    `json:"metrics,omitempty"`
+	Lex              map[string]any    `json:"lex,omitempty"`
 	Data             map[string]string `json:"data,omitempty"` // LanguageCode, Name, Description
 	Tags             map[string]string `json:"tags,omitempty"`
 	Priority         int               `json:"priority,omitempty"`

@@ -65,7 +65,9 @@ func (s *Service) startInbound(cx *chat.Tx, f store.ContactFlow) error {
 
 // start begins a flow on the contact and runs it.
 func (s *Service) start(cx *chat.Tx, st *runState, ref flowRef, f *Flow, phase string, steps int) error {
-	st.Flow, st.Phase, st.Action, st.Pause, st.External = ref, phase, "", nil, nil
+	// A new flow run starts its loops afresh (Connect runs each disconnect
+	// or queue flow on a new segment).
+	st.Flow, st.Phase, st.Action, st.Pause, st.External, st.Loops = ref, phase, "", nil, nil, nil
 	x := s.newExec(cx, st, ref, f)
 	x.steps = steps
 	return s.drive(x, f.StartAction, nil)
@@ -108,7 +110,7 @@ func (s *Service) finished(x *exec) error {
 			x.logError("", "UpdateContactEventHooks", "the customer queue flow "+id+" is gone; the contact waits without one")
 			return err
 		}
-		st.Flow, st.External = ref, nil
+		st.Flow, st.External, st.Loops = ref, nil, nil
 		x.ref, x.flow = ref, f
 		ended, err := x.runFrom(f.StartAction, nil)
 		if err != nil || !ended {
@@ -231,6 +233,8 @@ func (s *Service) HandleTimer(ctx context.Context, t store.Timer) error {
 			return s.resume(cx, st, outcome{result: WaitCompleted, hasResult: true})
 		case pauseInvoke:
 			return s.resume(cx, st, failed(NoMatchingError, "the function call did not finish (the server handling it stopped)"))
+		case pauseBot:
+			return s.resume(cx, st, failed("InputTimeLimitExceeded", "the bot conversation timed out"))
 		}
 		return nil
 	})

@@ -247,3 +247,42 @@ func TestDefaultFlows(t *testing.T) {
 		}
 	})
 }
+
+// TestLoopRestartsWithEachRun: a flow that runs again on the same contact
+// (a disconnect flow after each agent) counts its loops afresh.
+func TestLoopRestartsWithEachRun(t *testing.T) {
+	t.Parallel()
+	forEachDriver(t, func(t *testing.T, e *env) {
+		disconnect := e.createFlow("Loop disconnect", flow.ContactFlow, `{"Version":"2019-10-30","StartAction":"Count","Actions":[
+ {"Identifier":"Count","Type":"Loop","Parameters":{"LoopCount":"1"},"Transitions":{"NextAction":"Done","Conditions":[
+   {"NextAction":"Remind","Condition":{"Operator":"Equals","Operands":["ContinueLooping"]}},
+   {"NextAction":"Done","Condition":{"Operator":"Equals","Operands":["DoneLooping"]}}]}},
+ {"Identifier":"Remind","Type":"MessageParticipant","Parameters":{"Text":"reminder"},"Transitions":{"NextAction":"Wait","Errors":[{"NextAction":"Wait","ErrorType":"NoMatchingError"}]}},
+ {"Identifier":"Wait","Type":"Wait","Parameters":{"TimeLimitSeconds":"600","Events":["CustomerReturned"]},"Transitions":{"NextAction":"Done","Conditions":[
+   {"NextAction":"Queue","Condition":{"Operator":"Equals","Operands":["CustomerReturned"]}},
+   {"NextAction":"Count","Condition":{"Operator":"Equals","Operands":["WaitCompleted"]}}],"Errors":[{"NextAction":"Done","ErrorType":"NoMatchingError"}]}},
+ {"Identifier":"Queue","Type":"UpdateContactTargetQueue","Parameters":{"QueueId":"{{basicQueue}}"},"Transitions":{"NextAction":"Transfer","Errors":[{"NextAction":"Done","ErrorType":"NoMatchingError"}]}},
+ {"Identifier":"Transfer","Type":"TransferContactToQueue","Parameters":{},"Transitions":{"NextAction":"Done","Errors":[{"NextAction":"Done","ErrorType":"NoMatchingError"}]}},
+ {"Identifier":"Done","Type":"DisconnectParticipant","Parameters":{},"Transitions":{}}]}`, nil)
+		inbound := e.createFlow("Loop inbound", flow.ContactFlow, `{"Version":"2019-10-30","StartAction":"Hook","Actions":[
+ {"Identifier":"Hook","Type":"UpdateContactEventHooks","Parameters":{"EventHooks":{"CustomerRemaining":"{{disconnect}}"}},"Transitions":{"NextAction":"Queue","Errors":[{"NextAction":"Queue","ErrorType":"NoMatchingError"}]}},
+ {"Identifier":"Queue","Type":"UpdateContactTargetQueue","Parameters":{"QueueId":"{{basicQueue}}"},"Transitions":{"NextAction":"Transfer","Errors":[{"NextAction":"Done","ErrorType":"NoMatchingError"}]}},
+ {"Identifier":"Transfer","Type":"TransferContactToQueue","Parameters":{},"Transitions":{"NextAction":"Done","Errors":[{"NextAction":"Done","ErrorType":"NoMatchingError"}]}},
+ {"Identifier":"Done","Type":"DisconnectParticipant","Parameters":{},"Transitions":{}}]}`, map[string]string{"disconnect": disconnect})
+		ann := e.agent("ann", "Ann")
+		c := e.startChat(inbound, nil)
+		for round := 1; round <= 3; round++ {
+			e.accept(ann, c.contactID)
+			if err := e.r.EndContact(e.ctx, e.boot.InstanceID, ann, c.contactID); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.r.CompleteACW(e.ctx, e.boot.InstanceID, ann, c.contactID); err != nil {
+				t.Fatal(err)
+			}
+			if n := countOf(e.messages(c.contactID), "reminder"); n != round {
+				t.Fatalf("round %d: %d reminders, want %d (the loop must restart with each run)", round, n, round)
+			}
+			c.send("back again")
+		}
+	})
+}

@@ -37,6 +37,7 @@ type Service struct {
 	kick     func()
 	versions *versionCache
 	webhooks *webhook.Client
+	bots     Bots // nil until SetBots
 	region   string
 	account  string
 }

@@ -79,7 +79,7 @@ func (x *exec) lookup(path string) (string, bool) {
 	case "External":
 		return nested(x.st.External, rest)
 	case "Lex":
-		return "", false // filled in by bots
+		return nested(x.st.Lex, rest)
 	case "Metrics":
 		return nested(x.st.Metrics, rest)
 	case "Queue":
