@@ -489,8 +489,9 @@ func (x *exec) transferToFlow(a *Action) (outcome, error) {
 
 // Wait results.
 const (
-	WaitCompleted    = "WaitCompleted"
-	CustomerReturned = "CustomerReturned"
+	WaitCompleted              = "WaitCompleted"
+	CustomerReturned           = "CustomerReturned"
+	BotParticipantDisconnected = "BotParticipantDisconnected"
 )
 
 func (x *exec) wait(a *Action) outcome {
@@ -511,7 +512,30 @@ func (x *exec) wait(a *Action) outcome {
 	if x.whisper != "" {
 		return outcome{errType: NoMatchingError, errMsg: "a whisper cannot wait", params: params}
 	}
+	if contains(events, BotParticipantDisconnected) {
+		bot, err := x.botPresent()
+		if err != nil {
+			return outcome{errType: NoMatchingError, errMsg: err.Error(), params: params}
+		}
+		if !bot {
+			return outcome{errType: "ParticipantNotFound", errMsg: "the Wait is for a bot to leave, but no bot is in the chat", params: params}
+		}
+	}
 	return outcome{params: params, pause: &pause{Kind: pauseWait, Due: x.now.Add(time.Duration(secs) * time.Second), Events: events}}
+}
+
+// botPresent reports whether a custom bot is in the chat.
+func (x *exec) botPresent() (bool, error) {
+	ps, err := x.cx.ListParticipants(x.cx.Contact.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range ps {
+		if p.Role == store.RoleCustomBot && p.State != store.ParticipantLeft {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (x *exec) loop(a *Action) outcome {

@@ -39,8 +39,49 @@ func (s *Service) ContactEvent(cx *chat.Tx, ev chat.Event) error {
 		return s.startInbound(cx, ev.Flow)
 	case chat.CustomerMessage:
 		return s.customerMessage(cx)
+	case chat.ParticipantLeft:
+		if ev.Participant.Role == store.RoleCustomBot {
+			return s.botLeft(cx)
+		}
 	}
 	return nil
+}
+
+// botLeft handles a custom bot leaving an active chat: a Wait for
+// BotParticipantDisconnected completes; otherwise, with no agent or bot
+// left and no flow running, the disconnect flow takes over if one is set
+// (without one the chat goes on, as before the bot left).
+func (s *Service) botLeft(cx *chat.Tx) error {
+	if !cx.Active() {
+		return nil
+	}
+	st, err := load(cx)
+	if err != nil {
+		return err
+	}
+	if p := st.Pause; p != nil && p.Kind == pauseWait && contains(p.Events, BotParticipantDisconnected) {
+		return s.resume(cx, st, outcome{result: BotParticipantDisconnected, hasResult: true})
+	}
+	ps, err := cx.ListParticipants(cx.Contact.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.State != store.ParticipantLeft && (p.Role == store.RoleAgent || p.Role == store.RoleCustomBot) {
+			return nil // someone still serves the customer
+		}
+	}
+	if st.Flow.ID != "" || st.Hooks["CustomerRemaining"] == "" {
+		return nil
+	}
+	r, err := cx.GetContactRouting(cx.Contact.InstanceID, cx.Contact.ID)
+	if err == nil && r.State != store.RoutingDone {
+		return nil // waiting for an agent, or with one
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	_, err = s.CustomerRemaining(cx)
+	return err
 }
 
 // startInbound runs a new contact's inbound flow until it first waits,
