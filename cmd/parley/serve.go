@@ -18,6 +18,7 @@ import (
 	"github.com/parley-chat/parley/internal/api/agent"
 	"github.com/parley-chat/parley/internal/api/connect"
 	"github.com/parley-chat/parley/internal/api/participant"
+	"github.com/parley-chat/parley/internal/api/webui"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/bootstrap"
 	"github.com/parley-chat/parley/internal/bus"
@@ -139,6 +140,7 @@ func serve(ctx context.Context, args []string) error {
 	participant.New(chatSvc, gw, publicURL, cfg.ParticipantRate, log).Register(mux)
 	workspace := agent.New(agent.Deps{Routing: routingSvc, Directory: directory, Log: log, SecureCookies: strings.HasPrefix(publicURL, "https://")})
 	workspace.Register(mux)
+	webui.Register(mux)
 
 	srv := &http.Server{
 		Handler:           mux,
