@@ -249,3 +249,18 @@ func (cx *Tx) SetAttributes(attrs map[string]string) error {
 	cx.Contact = c
 	return nil
 }
+
+// Served reports whether an agent or a custom bot is still in the chat
+// (one who has not left), serving the customer.
+func (cx *Tx) Served() (bool, error) {
+	ps, err := cx.ListParticipants(cx.Contact.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range ps {
+		if p.State != store.ParticipantLeft && (p.Role == store.RoleAgent || p.Role == store.RoleCustomBot) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

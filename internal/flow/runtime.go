@@ -62,14 +62,8 @@ func (s *Service) botLeft(cx *chat.Tx) error {
 	if p := st.Pause; p != nil && p.Kind == pauseWait && contains(p.Events, BotParticipantDisconnected) {
 		return s.resume(cx, st, outcome{result: BotParticipantDisconnected, hasResult: true})
 	}
-	ps, err := cx.ListParticipants(cx.Contact.ID)
-	if err != nil {
+	if served, err := cx.Served(); err != nil || served {
 		return err
-	}
-	for _, p := range ps {
-		if p.State != store.ParticipantLeft && (p.Role == store.RoleAgent || p.Role == store.RoleCustomBot) {
-			return nil // someone still serves the customer
-		}
 	}
 	if st.Flow.ID != "" || st.Hooks["CustomerRemaining"] == "" {
 		return nil

@@ -135,14 +135,8 @@ func (s *Service) agentLeft(cx *chat.Tx, p store.Participant) error {
 	if r.State != store.RoutingDone || !cx.Active() {
 		return nil // requeued by a transfer, or already ending
 	}
-	ps, err := cx.ListParticipants(c.ID)
-	if err != nil {
-		return err
-	}
-	for _, q := range ps {
-		if q.State != store.ParticipantLeft && (q.Role == store.RoleAgent || q.Role == store.RoleCustomBot) {
-			return nil // someone still serves the customer
-		}
+	if served, err := cx.Served(); err != nil || served {
+		return err // someone still serves the customer
 	}
 	if s.flows != nil {
 		if taken, err := s.flows.CustomerRemaining(cx); err != nil || taken {
