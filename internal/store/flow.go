@@ -18,6 +18,10 @@ const (
 // (InvokeLambdaFunction): an HTTPS endpoint the instance registered.
 const KindFunction = "function"
 
+// KindQuickResponse is the resource kind of a quick response: a saved
+// reply agents search and insert in the workspace (a Parley extension).
+const KindQuickResponse = "quick-response"
+
 // ContactFlow is a flow in Amazon Connect's flow language, as its owner
 // last saved it. What contacts run is a FlowVersion: every publish adds
 // one, and a contact finishes on the version it started with even if the

@@ -99,6 +99,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+prefix+"/contacts/{contactId}/end", h.call(agent, h.end))
 	mux.HandleFunc("POST "+prefix+"/contacts/{contactId}/complete-acw", h.call(agent, h.completeACW))
 	mux.HandleFunc("GET "+prefix+"/quick-connects", h.call(agent, h.quickConnects))
+	mux.HandleFunc("GET "+prefix+"/contacts/{contactId}", h.call(agent, h.contact))
+	mux.HandleFunc("GET "+prefix+"/quick-responses", h.call(agent, h.quickResponses))
 
 	mux.HandleFunc("GET "+prefix+"/supervisor/contacts", h.call(nil, h.liveContacts))
 	mux.HandleFunc("POST "+prefix+"/supervisor/contacts/{contactId}/monitor", h.call([]string{auth.PermManagerListenIn}, h.monitor))

@@ -261,12 +261,6 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request, s session) (any, e
 	})
 }
 
-func (h *Handler) completeACW(w http.ResponseWriter, r *http.Request, s session) (any, error) {
-	return h.contactAction(w, r, func(ctx context.Context, id string) (any, error) {
-		return nil, h.routing.CompleteACW(ctx, s.InstanceID, s.User.ID, id)
-	})
-}
-
 // transfer moves a contact to a queue, an agent or a quick connect's
 // destination (exactly one of them; routing checks that).
 func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, s session) (any, error) {

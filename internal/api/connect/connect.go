@@ -70,6 +70,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerRouting(mux)
 	h.registerAgents(mux)
 	h.registerUsers(mux)
+	h.registerQuickResponses(mux)
 	if h.Flows != nil {
 		h.registerFlows(mux)
 	}
