@@ -19,6 +19,7 @@ import (
 	"github.com/parley-chat/parley/internal/api/connect"
 	"github.com/parley-chat/parley/internal/api/participant"
 	"github.com/parley-chat/parley/internal/api/webui"
+	widgetapi "github.com/parley-chat/parley/internal/api/widget"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/bootstrap"
 	"github.com/parley-chat/parley/internal/bus"
@@ -32,6 +33,7 @@ import (
 	"github.com/parley-chat/parley/internal/store/postgres"
 	"github.com/parley-chat/parley/internal/store/sqlite"
 	"github.com/parley-chat/parley/internal/timer"
+	"github.com/parley-chat/parley/internal/widget"
 )
 
 // shutdownGrace bounds how long in-flight requests may take to finish
@@ -130,6 +132,7 @@ func serve(ctx context.Context, args []string) error {
 		sched.Handle(kind, routingSvc.HandleTimer)
 	}
 	gw := participant.NewGateway(chatSvc, b, log)
+	widgetSvc := widget.New(st, chatSvc, widget.Config{Logger: log})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -141,6 +144,7 @@ func serve(ctx context.Context, args []string) error {
 	workspace := agent.New(agent.Deps{Routing: routingSvc, Directory: directory, Log: log, SecureCookies: strings.HasPrefix(publicURL, "https://")})
 	workspace.Register(mux)
 	webui.Register(mux)
+	widgetapi.New(widgetSvc, log).Register(mux)
 
 	srv := &http.Server{
 		Handler:           mux,

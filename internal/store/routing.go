@@ -15,6 +15,9 @@ const (
 	KindHours           = "hours-of-operation"
 	KindQuickConnect    = "quick-connect"
 	KindAgentStatus     = "agent-status"
+	// KindWidget is a customer chat widget's configuration (package
+	// widget): where it may be embedded and how it starts chats.
+	KindWidget = "widget"
 )
 
 // Resource is a configuration object of an instance: a user, a queue, a
