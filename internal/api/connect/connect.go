@@ -23,6 +23,7 @@ import (
 	"github.com/parley-chat/parley/internal/flow"
 	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/widget"
 )
 
 // Authenticator verifies a request (with its already-read body) and
@@ -39,6 +40,9 @@ type Deps struct {
 	// Flows serves the contact flow operations (and Parley's function
 	// and flow-log extensions); without it they are not registered.
 	Flows *flow.Service
+	// Widgets serves Parley's chat widget operations; without it they
+	// are not registered.
+	Widgets *widget.Service
 	// Auth authenticates every call.
 	Auth   Authenticator
 	Region string
@@ -73,6 +77,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerQuickResponses(mux)
 	if h.Flows != nil {
 		h.registerFlows(mux)
+	}
+	if h.Widgets != nil {
+		h.registerWidgets(mux)
 	}
 }
 
