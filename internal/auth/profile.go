@@ -55,6 +55,9 @@ const (
 	PermSecurityProfilesEdit = "SecurityProfiles.Edit"
 	// PermSecurityProfilesDelete lets a user delete security profiles.
 	PermSecurityProfilesDelete = "SecurityProfiles.Delete"
+	// PermContactFlowsView lets a user see contact flows and try them on
+	// the test-chat page (start test chats and read their flow logs).
+	PermContactFlowsView = "ContactFlows.View"
 )
 
 // AllPermissions lists every permission Parley knows, sorted.
@@ -62,6 +65,7 @@ var AllPermissions = sorted([]string{
 	PermBasicAgentAccess, PermAccessMetrics, PermAgentStatesView, PermManagerListenIn, PermManagerBargeIn,
 	PermUsersView, PermUsersCreate, PermUsersEdit, PermUsersEditPermission, PermUsersDelete,
 	PermSecurityProfilesView, PermSecurityProfilesCreate, PermSecurityProfilesEdit, PermSecurityProfilesDelete,
+	PermContactFlowsView,
 })
 
 // IDs of the built-in security profiles, the same in every instance.

@@ -44,6 +44,7 @@ type server struct {
 	handler *agent.Handler
 	chat    *chat.Service
 	routing *routing.Service
+	flows   *flow.Service
 	dir     *auth.Directory
 	boot    bootstrap.Result
 	adminID string
@@ -81,6 +82,7 @@ func newServer(t *testing.T) *server {
 	}
 	s.routing = routing.New(st, b, s.chat, routing.Config{Logger: log, KickTimers: sched.Kick})
 	flows := flow.New(st, s.chat, s.routing, flow.Config{Logger: log, KickTimers: sched.Kick})
+	s.flows = flows
 	s.chat.SetHooks(flows)
 	s.routing.SetFlowHooks(flows)
 	for _, k := range flow.TimerKinds {
@@ -112,7 +114,7 @@ func newServer(t *testing.T) *server {
 	}
 	s.agentID = u.ID
 
-	s.handler = agent.New(agent.Deps{Routing: s.routing, Directory: s.dir, Log: log})
+	s.handler = agent.New(agent.Deps{Routing: s.routing, Directory: s.dir, Flows: flows, Chat: s.chat, Log: log})
 	mux := http.NewServeMux()
 	s.handler.Register(mux)
 	ts := httptest.NewServer(mux)
