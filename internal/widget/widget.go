@@ -180,7 +180,7 @@ type body struct {
 	Position           string
 	Theme              Theme
 	PreChatForm        PreChatForm
-	RequireJWT         bool `json:"RequireJwt"`
+	RequireJWT         bool   `json:"RequireJwt"`
 	JWTSecret          string `json:"JwtSecret"`
 	RateLimitPerMinute int
 	Locale             string
