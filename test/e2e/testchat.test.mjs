@@ -53,7 +53,20 @@ function waitFlow() {
         Transitions: {
           NextAction: 'Standard',
           Conditions: [{ NextAction: 'Gold', Condition: { Operator: 'Equals', Operands: ['gold'] } }],
-          Errors: [{ NextAction: 'Standard', ErrorType: 'NoMatchingCondition' }],
+          Errors: [{ NextAction: 'Try queue', ErrorType: 'NoMatchingCondition' }],
+        },
+      },
+      {
+        // No working queue was set: this block fails (NoMatchingError).
+        Identifier: 'Try queue',
+        Type: 'TransferContactToQueue',
+        Parameters: {},
+        Transitions: {
+          NextAction: 'Standard',
+          Errors: [
+            { NextAction: 'Standard', ErrorType: 'QueueAtCapacity' },
+            { NextAction: 'Standard', ErrorType: 'NoMatchingError' },
+          ],
         },
       },
       { Identifier: 'Gold', Type: 'MessageParticipant', Parameters: { Text: 'Welcome back, gold customer.' }, Transitions: then('Disconnect') },
@@ -209,6 +222,28 @@ test('an admin tests the default inbound flow and a flow that waits for the cust
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
   await page.screenshot({ path: `${ARTIFACTS}testchat-360.png`, fullPage: true });
   assert.deepEqual(pageLog.filter((l) => l.startsWith('pageerror')), []);
+});
+
+test('a block that takes its error branch is highlighted', async () => {
+  await signIn(bootstrap.adminUsername, bootstrap.adminPassword);
+  const flow = page.getByLabel('Contact flow');
+  await flow.waitFor({ timeout: WAIT_MS });
+  await flow.selectOption({ label: waitFlowName });
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  await entry('Wait for customer').waitFor({ timeout: WAIT_MS });
+  await page.getByLabel('Message').fill('no tier here');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const compare = entry('Check tier');
+  await compare.waitFor({ timeout: WAIT_MS });
+  assert.equal(await compare.locator('dd.next').innerText(), 'Try queue');
+  assert.match(await compare.innerText(), /ComparisonValue\s+""/, 'an empty parameter is shown as ""');
+  const failed = entry('Try queue');
+  await failed.waitFor({ timeout: WAIT_MS });
+  assert.match(await failed.getAttribute('class'), /\bfailed\b/);
+  assert.match(await failed.locator('dd.error-field').innerText(), /NoMatchingError/);
+  assert.equal(await failed.locator('dd.next').innerText(), 'Standard');
+  assert.equal(await page.locator('#flow-log li.entry.failed').count(), 1, 'only the transfer failed');
+  await page.locator('#transcript li.msg', { hasText: 'Thanks for writing.' }).waitFor({ timeout: WAIT_MS });
 });
 
 test('a user with only the Agent security profile is refused', async () => {

@@ -471,8 +471,9 @@ function valueText(v) {
   }
 }
 
-function addField(dl, label, value, className) {
-  if (value === undefined || value === null || value === '') return;
+function addField(dl, label, value, className, keepEmpty = false) {
+  if (value === undefined || value === null || (value === '' && !keepEmpty)) return;
+  if (value === '') value = '""';
   const dt = el('dt', className, label);
   const dd = el('dd', className, valueText(value));
   dl.append(dt, dd);
@@ -502,7 +503,7 @@ function addLogEntry(rec) {
       const dt = el('dt', '', t('parameters'));
       const dd = el('dd', 'params');
       const inner = el('dl', 'inner');
-      for (const k of keys) addField(inner, k, params[k]);
+      for (const k of keys) addField(inner, k, params[k], '', true);
       dd.append(inner);
       dl.append(dt, dd);
     }
