@@ -28,6 +28,7 @@ export const tables = {
     tooLong: 'Your message is {count} characters long; the limit is {max}.',
     counter: '{count} of {max} characters',
     you: 'You',
+    customer: 'Customer',
     system: 'Notice',
     agent: 'Agent',
     typing: '{name} is typing…',

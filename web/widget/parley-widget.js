@@ -340,7 +340,7 @@
       }
       if (!jwt && config.requireJwt) throw new Error(S.signInRequired);
     }
-    const displayName = attributes.customerName || attributes.name || attributes.displayName || S.you;
+    const displayName = attributes.customerName || attributes.name || attributes.displayName || S.customer;
     let res;
     let body = {};
     try {
