@@ -116,6 +116,10 @@ func (s *Service) PublicConfig(ctx context.Context, widgetID, origin string) (Pu
 // clientIP: the origin must be allowed, the client within the widget's
 // rate limit, the pre-chat answers must fit the form, and a token must be
 // valid when the widget requires one (or one is given).
+// widgetContentTypes are the message types the widget renders: plain text,
+// markdown (rendered safely), and interactive messages with their answers.
+var widgetContentTypes = []string{chat.TypeTextPlain, chat.TypeTextMarkdown, chat.TypeInteractive, chat.TypeInteractiveResponse}
+
 func (s *Service) Start(ctx context.Context, widgetID, origin, clientIP string, in StartRequest) (StartResult, error) {
 	w, err := s.lookup(ctx, widgetID)
 	if err != nil {
@@ -159,7 +163,8 @@ func (s *Service) Start(ctx context.Context, widgetID, origin, clientIP string, 
 		return StartResult{}, invalid("displayName must be 1 to %d characters", MaxDisplayNameChars)
 	}
 	attrs[AttrWidgetID] = w.ID
-	out, err := s.chat.StartChat(ctx, w.InstanceID, chat.StartInput{ContactFlowID: w.ContactFlowID, DisplayName: name, Attributes: attrs, CustomerID: customerID})
+	out, err := s.chat.StartChat(ctx, w.InstanceID, chat.StartInput{ContactFlowID: w.ContactFlowID, DisplayName: name, Attributes: attrs, CustomerID: customerID,
+		SupportedContentTypes: widgetContentTypes})
 	if err != nil {
 		return StartResult{}, fmt.Errorf("widget start: %w", err)
 	}
