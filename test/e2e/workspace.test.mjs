@@ -151,6 +151,10 @@ before(async () => {
   assert.ok(qr.body.QuickResponseId);
   const list = await parleyApi('GET', `/parley/quick-responses/${InstanceId}`);
   assert.ok(list.body.QuickResponses.some((q) => q.QuickResponseId === qr.body.QuickResponseId));
+  const gone = await parleyApi('PUT', `/parley/quick-responses/${InstanceId}`, { Name: unique('Old'), Content: 'old' });
+  assert.equal((await parleyApi('DELETE', `/parley/quick-responses/${InstanceId}/${gone.body.QuickResponseId}`)).status, 200);
+  assert.equal((await parleyApi('DELETE', `/parley/quick-responses/${InstanceId}/${gone.body.QuickResponseId}`)).status, 404);
+  assert.equal((await parleyApi('PUT', `/parley/quick-responses/${InstanceId}`, { Name: '', Content: 'x' })).status, 400);
   setup = { flowId: flow.ContactFlowId, profileA, profileB, queueA, queueB, quickConnect: qc };
 
   browser = await chromium.launch({
@@ -430,4 +434,53 @@ test('keyboard only: log in, go Available, accept and reply', async () => {
   customer.close();
   noErrors(page);
   await page.context().close();
+});
+
+test('two tabs of the same agent both work; accepting in both accepts once', async () => {
+  const tab1 = await newAgentPage();
+  const agent = await newAgent('Tia');
+  await login(tab1, agent.username);
+  await setAvailable(tab1);
+  const tab2 = await tab1.context().newPage();
+  tab2.log = [];
+  tab2.on('pageerror', (e) => tab2.log.push(`pageerror: ${e.message}`));
+  await tab2.goto(`${endpoint}/agent/`);
+  await tab2.locator('#status-select').waitFor({ timeout: WAIT_MS }); // the session cookie carries over
+
+  const { contactId, customer } = await customerChat('Ned');
+  const offer1 = tab1.locator(`.offer[data-contact-id="${contactId}"]`);
+  const offer2 = tab2.locator(`.offer[data-contact-id="${contactId}"]`);
+  await offer1.waitFor({ timeout: WAIT_MS });
+  await offer2.waitFor({ timeout: WAIT_MS });
+  // Both tabs accept at once: one wins, the other learns from the 409 and joins the chat.
+  // (Clicked from script: a background tab takes no pointer input.)
+  const clickAccept = (id) => document.querySelector(`.offer[data-contact-id="${id}"] .accept`).click();
+  await Promise.all([tab1.evaluate(clickAccept, contactId), tab2.evaluate(clickAccept, contactId)]);
+  for (const p of [tab1, tab2]) {
+    await p.locator('.chat:not([hidden]) .composer-input').waitFor({ timeout: WAIT_MS });
+    assert.equal(await p.locator('[role=tab]').count(), 1, 'one chat tab in each browser tab');
+  }
+  await customer.send('hello both');
+  await waitText(tab1, '.chat:not([hidden]) li.msg', 'hello both');
+  await waitText(tab2, '.chat:not([hidden]) li.msg', 'hello both');
+  for (const [p, text] of [
+    [tab1, 'from tab one'],
+    [tab2, 'from tab two'],
+  ]) {
+    const c = p.locator('.chat:not([hidden]) .composer-input');
+    await c.fill(text);
+    await c.press('Enter');
+    await customer.socket.waitFor((it) => it.Type === 'MESSAGE' && it.Content === text, WAIT_MS, text);
+  }
+  await waitText(tab1, '.chat:not([hidden]) li.msg', 'from tab two');
+  await waitText(tab2, '.chat:not([hidden]) li.msg', 'from tab one');
+  // Ending in one tab moves both to after-contact work; completing in one clears both.
+  await tab1.locator('.chat:not([hidden])').getByRole('button', { name: 'End chat' }).click();
+  await tab2.locator('.chat:not([hidden]) .acw').waitFor({ timeout: WAIT_MS });
+  await tab2.locator('.chat:not([hidden])').getByRole('button', { name: 'Complete' }).click();
+  await tab1.locator('[role=tab]').first().waitFor({ state: 'detached', timeout: WAIT_MS });
+  await tab2.locator('[role=tab]').first().waitFor({ state: 'detached', timeout: WAIT_MS });
+  noErrors(tab1);
+  assert.deepEqual(tab2.log, []);
+  await tab1.context().close();
 });
