@@ -351,7 +351,8 @@ class Workspace {
     this.empty.hidden = true;
     for (const w of this.whispers.get(info.contactId) || []) chat.whisper(w);
     this.whispers.delete(info.contactId);
-    chat.start(accepted).catch(() => {});
+    // A chat in after-contact work is not rejoined: the agent left it.
+    if (info.state === 'CONNECTED') chat.start(accepted).catch(() => {});
     if (!this.active) this.select(info.contactId, false);
     return chat;
   }

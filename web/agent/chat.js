@@ -544,6 +544,7 @@ export class Chat {
     try {
       await this.api.action(this.contactId, 'end');
       this.toACW();
+      this.note.focus(); // the agent is here: the wrap-up is next
     } catch (err) {
       this.endButton.disabled = false;
       this.notice(t('error', { message: err.message }));
