@@ -484,3 +484,41 @@ test('two tabs of the same agent both work; accepting in both accepts once', asy
   assert.deepEqual(tab2.log, []);
   await tab1.context().close();
 });
+
+test('several chats as tabs: unread counts, read receipts when the tab is opened, arrow keys between tabs', async () => {
+  const page = await newAgentPage();
+  await login(page, (await newAgent('Uma')).username);
+  await setAvailable(page);
+  const first = await customerChat('First');
+  await page.locator(`.offer[data-contact-id="${first.contactId}"] .accept`).click();
+  await page.locator('.chat:not([hidden]) .composer-input').waitFor({ timeout: WAIT_MS });
+  const second = await customerChat('Second');
+  await page.locator(`.offer[data-contact-id="${second.contactId}"] .accept`).click();
+  await page.locator(`[role=tab][data-contact-id="${second.contactId}"][aria-selected=true]`).waitFor({ timeout: WAIT_MS });
+
+  // The first chat is in the background: its messages count as unread, and are not read yet.
+  const m1 = await first.customer.send('one');
+  const m2 = await first.customer.send('two');
+  const tab1 = page.locator(`[role=tab][data-contact-id="${first.contactId}"]`);
+  await tab1.locator('.badge', { hasText: '2' }).waitFor({ timeout: WAIT_MS });
+  await first.customer.socket.waitFor(isReceipt('delivered', m2.Id), WAIT_MS, 'delivered receipt');
+  assert.ok(!first.customer.socket.items.some(isReceipt('read', m1.Id)), 'no read receipt while the tab is in the background');
+  await shot(page, 'tabs');
+
+  // Arrow keys move between tabs; opening the first reads its messages.
+  await page.locator(`[role=tab][data-contact-id="${second.contactId}"]`).focus();
+  await page.keyboard.press('ArrowLeft');
+  await page.locator(`[role=tab][data-contact-id="${first.contactId}"][aria-selected=true]`).waitFor({ timeout: WAIT_MS });
+  await first.customer.socket.waitFor(isReceipt('read', m1.Id), WAIT_MS, 'read receipt of one');
+  await first.customer.socket.waitFor(isReceipt('read', m2.Id), WAIT_MS, 'read receipt of two');
+  assert.equal(await tab1.locator('.badge').isHidden(), true, 'the badge is gone');
+
+  for (const c of [first, second]) {
+    await page.locator(`[role=tab][data-contact-id="${c.contactId}"]`).click();
+    await page.locator('.chat:not([hidden])').getByRole('button', { name: 'End chat' }).click();
+    await page.locator('.chat:not([hidden])').getByRole('button', { name: 'Complete' }).click();
+    await page.locator(`[role=tab][data-contact-id="${c.contactId}"]`).waitFor({ state: 'detached', timeout: WAIT_MS });
+  }
+  noErrors(page);
+  await page.context().close();
+});

@@ -24,6 +24,8 @@ class Workspace {
   async boot() {
     pickLanguage();
     document.title = t('appTitle');
+    const skip = document.querySelector('.skip');
+    if (skip) skip.textContent = t('skip');
     try {
       const me = await this.api.me();
       await this.showMain(me);

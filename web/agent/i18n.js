@@ -5,6 +5,7 @@
 const STRINGS = {
   en: {
     appTitle: 'Parley agent workspace',
+    skip: 'Skip to content',
     loginTitle: 'Sign in',
     username: 'Username',
     password: 'Password',
