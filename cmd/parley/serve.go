@@ -141,7 +141,7 @@ func serve(ctx context.Context, args []string) error {
 	})
 	connect.New(connect.Deps{Chat: chatSvc, Routing: routingSvc, Directory: directory, Flows: flowSvc, Widgets: widgetSvc, Auth: auth.SigV4(st, cfg.Region, time.Now), Region: cfg.Region, Log: log}).Register(mux)
 	participant.New(chatSvc, gw, publicURL, cfg.ParticipantRate, log).Register(mux)
-	workspace := agent.New(agent.Deps{Routing: routingSvc, Directory: directory, Flows: flowSvc, Chat: chatSvc, Log: log, SecureCookies: strings.HasPrefix(publicURL, "https://")})
+	workspace := agent.New(agent.Deps{Routing: routingSvc, Directory: directory, Flows: flowSvc, Log: log, SecureCookies: strings.HasPrefix(publicURL, "https://")})
 	workspace.Register(mux)
 	webui.Register(mux)
 	widgetapi.New(widgetSvc, log).Register(mux)

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/parley-chat/parley/internal/chat"
-	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
 )
@@ -81,14 +80,8 @@ func (s *Service) botLeft(cx *chat.Tx) error {
 // startInbound runs a new contact's inbound flow until it first waits,
 // queues the contact or ends, in the transaction that creates the contact.
 func (s *Service) startInbound(cx *chat.Tx, f store.ContactFlow) error {
-	if f.Type != ContactFlow {
-		return fault.Errorf(fault.InvalidParameter, "Contact flow %s is a %s flow; chats start in an inbound (CONTACT_FLOW) flow", f.ID, f.Type)
-	}
-	if f.Version == 0 {
-		return fault.Errorf(fault.InvalidParameter, "Contact flow %s has never been published", f.ID)
-	}
-	if f.State == store.FlowArchived {
-		return fault.Errorf(fault.InvalidParameter, "Contact flow %s is archived", f.ID)
+	if err := CanStartChats(f); err != nil {
+		return err
 	}
 	flow, err := s.loadVersion(cx, f.InstanceID, f.ID, f.Version)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/internal/fault"
+	"github.com/parley-chat/parley/internal/flow"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -154,7 +155,8 @@ func checkForm(f PreChatForm) error {
 	return nil
 }
 
-// checkFlow requires flowID to be a published CONTACT_FLOW of instanceID.
+// checkFlow requires flowID to be a flow of instanceID that chats can
+// start in (flow.CanStartChats).
 func checkFlow(tx store.Tx, instanceID, flowID string) error {
 	f, err := tx.GetContactFlow(instanceID, flowID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -162,11 +164,8 @@ func checkFlow(tx store.Tx, instanceID, flowID string) error {
 	} else if err != nil {
 		return fmt.Errorf("get contact flow %s: %w", flowID, err)
 	}
-	if f.Type != "CONTACT_FLOW" {
-		return invalid("ContactFlowId: flow %s is a %s flow; a widget needs a CONTACT_FLOW", flowID, f.Type)
-	}
-	if f.Version < 1 {
-		return invalid("ContactFlowId: flow %s has never been published", flowID)
+	if err := flow.CanStartChats(f); err != nil {
+		return invalid("ContactFlowId: %s", err.Error())
 	}
 	return nil
 }

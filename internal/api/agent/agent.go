@@ -32,7 +32,6 @@ import (
 	"unicode"
 
 	"github.com/parley-chat/parley/internal/auth"
-	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/fault"
 	"github.com/parley-chat/parley/internal/flow"
 	"github.com/parley-chat/parley/internal/routing"
@@ -57,10 +56,9 @@ const (
 type Deps struct {
 	Routing   *routing.Service
 	Directory *auth.Directory
-	// Flows and Chat serve the test-chat endpoints (testchat.go), which
-	// are registered only when both are set.
+	// Flows serves the test-chat endpoints (testchat.go), which are
+	// registered only when it is set.
 	Flows *flow.Service
-	Chat  *chat.Service
 	// Log receives operational logs; slog.Default when nil.
 	Log *slog.Logger
 	// SecureCookies marks the session cookie Secure even on plain HTTP
@@ -74,7 +72,6 @@ type Handler struct {
 	routing *routing.Service
 	dir     *auth.Directory
 	flows   *flow.Service
-	chat    *chat.Service
 	log     *slog.Logger
 	secure  bool
 	sockets *sockets
@@ -86,7 +83,7 @@ func New(d Deps) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{routing: d.Routing, dir: d.Directory, flows: d.Flows, chat: d.Chat, log: log, secure: d.SecureCookies, sockets: newSockets()}
+	return &Handler{routing: d.Routing, dir: d.Directory, flows: d.Flows, log: log, secure: d.SecureCookies, sockets: newSockets()}
 }
 
 // Register adds the workspace routes to mux.
@@ -114,7 +111,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+prefix+"/supervisor/contacts/{contactId}/monitor", h.call([]string{auth.PermManagerListenIn}, h.monitor))
 	mux.HandleFunc("POST "+prefix+"/supervisor/contacts/{contactId}/barge", h.call([]string{auth.PermManagerBargeIn}, h.barge))
 
-	if h.flows != nil && h.chat != nil {
+	if h.flows != nil {
 		flows := []string{auth.PermContactFlowsView}
 		mux.HandleFunc("GET "+prefix+"/test-chat/flows", h.call(flows, h.testChatFlows))
 		mux.HandleFunc("POST "+prefix+"/test-chat/start", h.call(flows, h.testChatStart))

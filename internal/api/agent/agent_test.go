@@ -114,7 +114,7 @@ func newServer(t *testing.T) *server {
 	}
 	s.agentID = u.ID
 
-	s.handler = agent.New(agent.Deps{Routing: s.routing, Directory: s.dir, Flows: flows, Chat: s.chat, Log: log})
+	s.handler = agent.New(agent.Deps{Routing: s.routing, Directory: s.dir, Flows: flows, Log: log})
 	mux := http.NewServeMux()
 	s.handler.Register(mux)
 	ts := httptest.NewServer(mux)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/api/agent"
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/flow"
 )
 
 type testChatFlows struct {
@@ -92,13 +93,13 @@ func TestTestChat(t *testing.T) {
 	}
 	admin.ok("POST", "/api/agent/test-chat/start", map[string]any{
 		"flowId": s.boot.InboundFlowID, "displayName": "Tess",
-		"attributes": map[string]string{"customerName": "<b>Tess</b>", agent.TestChatAttribute: "false"},
+		"attributes": map[string]string{"customerName": "<b>Tess</b>", flow.TestChatAttribute: "false"},
 	}, &st)
 	if st.ContactID == "" || st.ParticipantToken == "" || st.FlowName != "Default inbound flow" {
 		t.Fatalf("start answered %+v", st)
 	}
 	attrs, err := s.chat.Attributes(ctx, s.boot.InstanceID, st.ContactID)
-	if err != nil || attrs[agent.TestChatAttribute] != "true" || attrs["customerName"] != "<b>Tess</b>" {
+	if err != nil || attrs[flow.TestChatAttribute] != "true" || attrs["customerName"] != "<b>Tess</b>" {
 		t.Fatalf("attributes %v %v", attrs, err)
 	}
 	logs := admin.waitLogs(st.ContactID, "Transfer to queue")

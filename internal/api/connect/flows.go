@@ -2,14 +2,12 @@ package connect
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/parley-chat/parley/internal/api/awsapi"
 	"github.com/parley-chat/parley/internal/flow"
-	"github.com/parley-chat/parley/internal/store"
 )
 
 // arnFlow is the ARN resource type of contact flows.
@@ -265,27 +263,11 @@ func (h *Handler) listFlowLogs(ctx context.Context, q request) (any, error) {
 	}
 	out := make([]map[string]any, 0, len(logs))
 	for _, l := range logs {
-		out = append(out, logRecord(l))
+		out = append(out, flow.LogView(l, "LogId"))
 		after = l.ID
 	}
 	return struct {
 		FlowLogs  []map[string]any
 		NextAfter int64
 	}{out, after}, nil
-}
-
-// logRecord is a flow-log record as the API shows it: its JSON object
-// with the record's LogId added.
-func logRecord(l store.FlowLog) map[string]any {
-	rec := map[string]any{}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(l.Record, &fields) == nil && fields != nil {
-		for k, v := range fields {
-			rec[k] = v
-		}
-	} else {
-		rec["Record"] = string(l.Record) // not an object: shown as text
-	}
-	rec["LogId"] = l.ID
-	return rec
 }
