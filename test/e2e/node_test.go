@@ -3,11 +3,15 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -29,6 +33,12 @@ var postgresNodeFiles = []string{"sdk.test.mjs", "users.test.mjs", "resources.te
 // against a real server: every file against the embedded SQLite mode, and
 // the SDK file once more against PostgreSQL. Each file is a subtest that
 // fails with node's output when any of its tests fails.
+//
+// Each node process gets the server in its environment: PARLEY_ENDPOINT
+// (its base URL), PARLEY_BOOTSTRAP (its bootstrap.json) and PARLEY_CONTROL,
+// the base URL of a control endpoint for what only the Go side can do to
+// the server process (see [controlServer]). Files that do not need it
+// ignore it.
 func TestNodeClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
@@ -50,6 +60,7 @@ func TestNodeClients(t *testing.T) {
 
 	t.Run("SQLite", func(t *testing.T) {
 		srv := Start(t, bin, Options{})
+		control := controlServer(t, srv)
 		for _, f := range files {
 			name := filepath.Base(f)
 			t.Run(name, func(t *testing.T) {
@@ -58,7 +69,7 @@ func TestNodeClients(t *testing.T) {
 						SkipOrFail(t, "%s needs Chromium at %s: %v", name, chromiumPath, err)
 					}
 				}
-				runNode(t, dir, srv, name)
+				runNode(t, dir, srv, control, name)
 			})
 		}
 	})
@@ -66,10 +77,63 @@ func TestNodeClients(t *testing.T) {
 	t.Run("PostgreSQL", func(t *testing.T) {
 		db := PostgresDB(t)
 		srv := Start(t, bin, Options{DB: db})
+		control := controlServer(t, srv)
 		for _, name := range postgresNodeFiles {
-			t.Run(name, func(t *testing.T) { runNode(t, dir, srv, name) })
+			t.Run(name, func(t *testing.T) { runNode(t, dir, srv, control, name) })
 		}
 	})
+}
+
+// controlServer serves, on a loopback port of its own until the test ends,
+// the control endpoint the node tests reach at PARLEY_CONTROL:
+//
+//	POST /restart            kills the server (SIGKILL, as a crash would) and
+//	                         starts it again on the same data directory and port
+//	POST /restart?mode=term  the same after a graceful stop (SIGTERM)
+//
+// It answers 200 {"endpoint": ...} once the server is ready again (the
+// endpoint does not change, so browsers and clients keep their URLs), 405
+// to another method, 400 to another mode, and 500 with the reason when the
+// server does not come back, which also fails the Go test. Requests are
+// served one at a time.
+func controlServer(t *testing.T, srv *Server) string {
+	t.Helper()
+	var mu sync.Mutex
+	mux := http.NewServeMux()
+	mux.HandleFunc("/restart", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		mode := r.URL.Query().Get("mode")
+		if mode != "" && mode != "kill" && mode != "term" {
+			http.Error(w, "mode must be kill or term", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		// Not srv.Restart: it may call t.Fatal, which must not run on this goroutine.
+		var err error
+		if mode == "term" {
+			err = srv.Stop()
+		} else {
+			srv.Kill()
+		}
+		if err == nil {
+			fmt.Fprintf(srv.logs, "=== restart (control endpoint, mode %q)\n", mode)
+			err = srv.start()
+		}
+		if err != nil {
+			t.Errorf("control endpoint: restart: %v", err)
+			http.Error(w, "restart: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("content-type", "application/json")
+		fmt.Fprintf(w, "{\"endpoint\":%q}\n", srv.Endpoint)
+	})
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	return hs.URL
 }
 
 // needsBrowser reports whether a test file drives a browser.
@@ -108,7 +172,7 @@ func ensureNodeModules(t *testing.T, dir string) {
 
 // runNode runs one node test file against srv with the spec reporter and
 // fails the test with node's output if any node test failed.
-func runNode(t *testing.T, dir string, srv *Server, file string) {
+func runNode(t *testing.T, dir string, srv *Server, control, file string) {
 	t.Helper()
 	timeout := 8 * time.Minute
 	if d, ok := t.Deadline(); ok {
@@ -127,6 +191,7 @@ func runNode(t *testing.T, dir string, srv *Server, file string) {
 	cmd.Env = append(os.Environ(),
 		"PARLEY_ENDPOINT="+srv.Endpoint,
 		"PARLEY_BOOTSTRAP="+srv.BootstrapPath,
+		"PARLEY_CONTROL="+control,
 		"NO_COLOR=1",
 		"FORCE_COLOR=0",
 	)
