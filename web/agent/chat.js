@@ -62,6 +62,12 @@ export class Chat {
     );
 
     this.log = h('ol', { class: 'transcript', role: 'log', 'aria-live': 'polite', 'aria-label': t('transcript', { name: this.name }), tabIndex: 0 });
+    this.atEnd = true; // the log shows its last entry (see append)
+    this.log.addEventListener('scroll', () => {
+      // Our own scroll to the end stays "at the end" even if more came in since.
+      if (this.log.scrollTop === this.autoScrollTop) return;
+      this.atEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    }, { passive: true });
     this.typing = h('p', { class: 'typing', 'aria-live': 'polite' });
     this.banner = h('p', { class: 'banner', hidden: true, role: 'status' });
 
@@ -309,10 +315,29 @@ export class Chat {
     this.append(h('li', { class: 'event' }, h('span', { text })));
   }
 
+  /**
+   * Adds an entry to the transcript and keeps it scrolled to the end unless
+   * the agent scrolled up. Nothing here reads the layout: reading the log's
+   * geometry on every item forced a synchronous layout of the page per
+   * message (with ten busy chats, most of the workspace's time). Whether the
+   * log sits at the end is kept from its scroll events, and the scroll to
+   * the end happens once a frame, and only for the visible log (shown()
+   * scrolls a log when it is opened).
+   */
   append(li) {
-    const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
     this.log.append(li);
-    if (nearBottom) this.log.scrollTop = this.log.scrollHeight;
+    if (!this.atEnd || this.scrollQueued || this.panel.hidden) return;
+    this.scrollQueued = true;
+    requestAnimationFrame(() => {
+      this.scrollQueued = false;
+      if (this.atEnd && !this.panel.hidden) this.scrollToEnd();
+    });
+  }
+
+  scrollToEnd() {
+    this.log.scrollTop = this.log.scrollHeight;
+    this.autoScrollTop = this.log.scrollTop;
+    this.atEnd = true;
   }
 
   showTyping(name) {
@@ -339,7 +364,7 @@ export class Chat {
     this.unread = 0;
     this.updateBadge();
     this.markRead();
-    this.log.scrollTop = this.log.scrollHeight;
+    this.scrollToEnd();
   }
 
   updateBadge() {

@@ -37,9 +37,12 @@ export function uid(prefix = 'id') {
   return `${prefix}-${++ids}`;
 }
 
+let timeFormat;
 /** Formats an ISO time as a short local time. */
 export function time(iso) {
   const d = iso ? new Date(iso) : new Date();
   if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  // One formatter for all messages: toLocaleTimeString builds a new one per call.
+  timeFormat ??= new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+  return timeFormat.format(d);
 }
