@@ -207,11 +207,12 @@ func runNode(t *testing.T, dir string, srv *Server, control, file string) {
 	t.Logf("node --test %s passed in %v:\n%s", file, time.Since(start).Round(time.Millisecond), summary(out))
 }
 
-// summary keeps the lines of node's closing counts (ℹ tests 12 …).
+// summary keeps the lines of node's closing counts (ℹ tests 12 …) and the
+// measurements a file prints (uiperf: …).
 func summary(out []byte) string {
 	var keep []string
 	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "ℹ ") {
+		if strings.HasPrefix(line, "ℹ ") || strings.HasPrefix(line, "uiperf: ") {
 			keep = append(keep, line)
 		}
 	}
