@@ -108,7 +108,9 @@ func flowWaitSurvivesKill(t *testing.T, srv *Server) {
 
 	// Ben stayed quiet: his Wait's timer fired once after the restart.
 	deadline := time.Now().Add(30 * time.Second)
-	var desc struct{ Contact struct{ DisconnectReason string } }
+	var desc struct {
+		Contact struct{ DisconnectReason string }
+	}
 	for {
 		if err := c.do("GET", "/contacts/"+inst+"/"+ben.ContactID, "", nil, &desc); err != nil {
 			t.Fatalf("DescribeContact: %v", err)
