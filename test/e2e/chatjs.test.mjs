@@ -8,11 +8,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
 import { config, startChat, connectBot, isMessage, isEvent, isReceipt, EVENT, brief } from './lib/parley.mjs';
+import { WAIT_MS, launchChromium } from './lib/browser.mjs';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 const { endpoint, bootstrap } = config();
 const chatjsBundle = readFileSync(createRequire(import.meta.url).resolve('amazon-connect-chatjs'));
 
@@ -94,19 +92,7 @@ before(async () => {
   pageOrigin = `http://127.0.0.1:${pageServer.address().port}`;
   assert.notEqual(new URL(endpoint).origin, pageOrigin, 'the page must come from a different origin than the API');
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 // Each test gets a fresh page.

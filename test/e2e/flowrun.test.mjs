@@ -10,24 +10,21 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   CreateContactFlowCommand,
   DescribeContactCommand,
   GetContactAttributesCommand,
   StopContactCommand,
 } from '@aws-sdk/client-connect';
-import { config, connectClient, expectError, startChat, startCustomer, isEvent, EVENT, brief } from './lib/parley.mjs';
+import { config, connectClient, parleyApi, unique, expectError, startChat, startCustomer, isEvent, EVENT, brief } from './lib/parley.mjs';
 
-const { endpoint, bootstrap } = config();
+const { bootstrap } = config();
 const InstanceId = bootstrap.instanceId;
 const region = bootstrap.region;
 const connect = connectClient();
 const send = (Command, input) => connect.send(new Command({ InstanceId, ...input }));
 
-const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const arn = (type, id) => `arn:aws:connect:${region}:000000000000:instance/${InstanceId}/${type}/${id}`;
 const INSTANCE_ARN = `arn:aws:connect:${region}:000000000000:instance/${InstanceId}`;
 const FUNCTION_ARN = `arn:aws:lambda:${region}:123456789012:function:order-lookup`;
@@ -38,53 +35,6 @@ const LOOKUP_FAILED = "We couldn't look up your order right now. Sorry about tha
 const ANYTHING_ELSE = 'Is there anything else? Reply within a few seconds.';
 const CONNECTING = 'Connecting you to an agent';
 const GOODBYE = 'Thanks for chatting, goodbye';
-
-// ---------------------------------------------------------------------------
-// SigV4-signed calls to Parley's own extension routes (/parley/...).
-
-const signer = new SignatureV4({
-  service: 'connect',
-  region,
-  credentials: { accessKeyId: bootstrap.accessKeyId, secretAccessKey: bootstrap.secretAccessKey },
-  sha256: Hash.bind(null, 'sha256'),
-});
-
-/** Sends a signed JSON request to the Connect API endpoint; resolves {status, body}. */
-async function parleyApi(method, path, body) {
-  const url = new URL(path, endpoint + '/');
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers = { host: url.host };
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    headers,
-    body: payload,
-  });
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: signed.headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          parsed = text;
-        }
-        resolve({ status: res.statusCode, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
-}
 
 // ---------------------------------------------------------------------------
 // The company's order-lookup function.

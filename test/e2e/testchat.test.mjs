@@ -6,23 +6,17 @@
 
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CreateContactFlowCommand, CreateUserCommand } from '@aws-sdk/client-connect';
-import { config, connectClient } from './lib/parley.mjs';
+import { CreateContactFlowCommand } from '@aws-sdk/client-connect';
+import { config, connectClient, unique } from './lib/parley.mjs';
+import { newAgent } from './lib/setup.mjs';
+import { WAIT_MS, launchChromium, makeArtifactsDir, screenshotter } from './lib/browser.mjs';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
-const AGENT_PROFILE = '00000000-0000-4000-a000-000000000003';
 const XSS = '<img src=x onerror=window.__xss=1>';
 
 const { endpoint, bootstrap } = config();
 const InstanceId = bootstrap.instanceId;
 const connect = connectClient();
-const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
+const shot = screenshotter('testchat');
 
 /** A flow that waits for the customer to write, then compares an attribute. */
 function waitFlow() {
@@ -84,7 +78,7 @@ let pageLog = [];
 let waitFlowName;
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
+  makeArtifactsDir();
   waitFlowName = unique('Wait and compare');
   await connect.send(
     new CreateContactFlowCommand({
@@ -95,19 +89,7 @@ before(async () => {
       Status: 'PUBLISHED',
     }),
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -125,7 +107,7 @@ beforeEach(async () => {
 
 afterEach(async (t) => {
   if (t.passed === false || pageLog.some((l) => l.startsWith('pageerror'))) {
-    await page.screenshot({ path: `${ARTIFACTS}testchat-failed-${Date.now()}.png`, fullPage: true }).catch(() => {});
+    await shot(page, `failed-${Date.now()}`).catch(() => {});
     console.log(pageLog.join('\n'));
   }
   await context.close();
@@ -172,7 +154,7 @@ test('an admin tests the default inbound flow and a flow that waits for the cust
   assert.match(await setQueue.innerText(), new RegExp(bootstrap.basicQueueId));
   assert.equal(await entry('Transfer to queue').getAttribute('data-module-type'), 'TransferContactToQueue');
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'the attribute never ran as script');
-  await page.screenshot({ path: `${ARTIFACTS}testchat-inbound.png`, fullPage: true });
+  await shot(page, 'inbound');
 
   // Restart: a new contact on the same flow, the panes cleared.
   const first = await page.locator('#run').getAttribute('data-contact-id');
@@ -210,7 +192,7 @@ test('an admin tests the default inbound flow and a flow that waits for the cust
   assert.equal(await compare.locator('dd.next').innerText(), 'Gold');
   await page.locator('#transcript li.msg', { hasText: 'Welcome back, gold customer.' }).waitFor({ timeout: WAIT_MS });
   await page.locator('#transcript li.event').last().waitFor({ timeout: WAIT_MS });
-  await page.screenshot({ path: `${ARTIFACTS}testchat-wait.png`, fullPage: true });
+  await shot(page, 'wait');
 
   // At 360 px the panes stack.
   await page.setViewportSize({ width: 360, height: 780 });
@@ -220,7 +202,7 @@ test('an admin tests the default inbound flow and a flow that waits for the cust
   assert.ok(chatBox.width <= 360 && logBox.width <= 360, 'no pane is wider than the screen');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
-  await page.screenshot({ path: `${ARTIFACTS}testchat-360.png`, fullPage: true });
+  await shot(page, '360');
   assert.deepEqual(pageLog.filter((l) => l.startsWith('pageerror')), []);
 });
 
@@ -249,16 +231,7 @@ test('a block that takes its error branch is highlighted', async () => {
 test('a user with only the Agent security profile is refused', async () => {
   const username = unique('agent');
   const password = 'Secret123';
-  await connect.send(
-    new CreateUserCommand({
-      InstanceId,
-      Username: username,
-      Password: password,
-      SecurityProfileIds: [AGENT_PROFILE],
-      RoutingProfileId: bootstrap.routingProfileId,
-      PhoneConfig: { PhoneType: 'SOFT_PHONE' },
-    }),
-  );
+  await newAgent({ username, password, routingProfileId: bootstrap.routingProfileId });
   await signIn(username, password);
   const denied = page.locator('#denied');
   await denied.waitFor({ timeout: WAIT_MS });
@@ -271,5 +244,5 @@ test('a user with only the Agent security profile is refused', async () => {
     return res.status;
   });
   assert.equal(status, 403);
-  await page.screenshot({ path: `${ARTIFACTS}testchat-denied.png` });
+  await shot(page, 'denied', { fullPage: false });
 });

@@ -12,69 +12,18 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
-import {
-  CreateUserCommand,
-  CreateQueueCommand,
-  CreateHoursOfOperationCommand,
-  CreateRoutingProfileCommand,
-  CreateContactFlowCommand,
-  DescribeContactFlowCommand,
-  CreateQuickConnectCommand,
-  AssociateQueueQuickConnectsCommand,
-  GetContactAttributesCommand,
-  PutUserStatusCommand,
-} from '@aws-sdk/client-connect';
-import { config, connectClient } from './lib/parley.mjs';
+import { GetContactAttributesCommand } from '@aws-sdk/client-connect';
+import { config, connectClient, parleyApi, unique } from './lib/parley.mjs';
+import { newHours, newQueue, newProfile as createProfile, inboundFlowOn, newQueueQuickConnect, newAgent as createAgent, setOffline } from './lib/setup.mjs';
+import { WAIT_MS, launchChromium, makeArtifactsDir, screenshotter, recordProblems, visible, noErrors, loginAgent as login, setAvailable } from './lib/browser.mjs';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM || '/usr/bin/chromium';
 const CONTROL = process.env.PARLEY_CONTROL || '';
-const WAIT_MS = 15_000;
 // After a server restart the clients reconnect with backoff (1 s, 2 s, 4 s, …).
 const RECONNECT_MS = 60_000;
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const { endpoint, bootstrap } = config();
 const InstanceId = bootstrap.instanceId;
 const connect = connectClient();
-const AGENT_PROFILE = '00000000-0000-4000-a000-000000000003';
-const PASSWORD = 'Secret123';
-const OFFLINE = '00000000-0000-4000-b000-000000000002';
 const AGENT_LEFT = 'The agent has left the chat.';
-
-const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-const signer = new SignatureV4({
-  service: 'connect',
-  region: bootstrap.region,
-  credentials: { accessKeyId: bootstrap.accessKeyId, secretAccessKey: bootstrap.secretAccessKey },
-  sha256: Hash.bind(null, 'sha256'),
-});
-
-/** Sends a SigV4-signed JSON request to Parley; resolves {status, body}. */
-async function parleyApi(method, path, body) {
-  const url = new URL(path, endpoint + '/');
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers = { host: url.host };
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    headers,
-    body: payload,
-  });
-  const res = await fetch(url, { method, headers: signed.headers, body: payload });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 let browser;
 let hostServer;
@@ -93,74 +42,28 @@ function hostPage() {
 </body></html>`;
 }
 
-async function newProfile(name, queueId) {
-  const profile = await connect.send(
-    new CreateRoutingProfileCommand({
-      InstanceId,
-      Name: unique(`ui-${name}`),
-      Description: 'ui test',
-      DefaultOutboundQueueId: queueId,
-      MediaConcurrencies: [{ Channel: 'CHAT', Concurrency: 2 }],
-      QueueConfigs: [{ QueueReference: { QueueId: queueId, Channel: 'CHAT' }, Priority: 1, Delay: 0 }],
-    }),
-  );
-  return profile.RoutingProfileId;
-}
+const newProfile = (name, queueId) => createProfile({ name: `ui-${name}`, queueId, concurrency: 2, description: 'ui test' });
 
 /** A new agent on a routing profile; afterEach sets every agent made in a test Offline. */
 async function newAgent(name, RoutingProfileId) {
-  const username = unique(name.toLowerCase());
-  const user = await connect.send(
-    new CreateUserCommand({
-      InstanceId,
-      Username: username,
-      Password: PASSWORD,
-      IdentityInfo: { FirstName: name, LastName: 'Agent' },
-      PhoneConfig: { PhoneType: 'SOFT_PHONE' },
-      SecurityProfileIds: [AGENT_PROFILE],
-      RoutingProfileId,
-    }),
-  );
-  testAgents.push(user.UserId);
-  return { username, userId: user.UserId, name };
+  const agent = await createAgent({ username: unique(name.toLowerCase()), routingProfileId: RoutingProfileId, firstName: name });
+  testAgents.push(agent.userId);
+  return { ...agent, name };
 }
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
+  makeArtifactsDir();
   // Queues, profiles, a flow, a quick connect and a widget of this file's
   // own: other files' chats and agents never meet them.
-  const hours = await connect.send(
-    new CreateHoursOfOperationCommand({
-      InstanceId,
-      Name: unique('ui-hours'),
-      TimeZone: 'UTC',
-      Config: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'].map((Day) => ({
-        Day,
-        StartTime: { Hours: 0, Minutes: 0 },
-        EndTime: { Hours: 0, Minutes: 0 },
-      })),
-    }),
-  );
-  const queueA = (await connect.send(new CreateQueueCommand({ InstanceId, Name: unique('ui-first'), HoursOfOperationId: hours.HoursOfOperationId }))).QueueId;
-  const queueB = (await connect.send(new CreateQueueCommand({ InstanceId, Name: unique('ui-second'), HoursOfOperationId: hours.HoursOfOperationId }))).QueueId;
+  const hours = await newHours('ui-hours');
+  const queueA = await newQueue('ui-first', hours);
+  const queueB = await newQueue('ui-second', hours);
   const profileA = await newProfile('first', queueA);
   const profileB = await newProfile('second', queueB);
   // The default inbound flow (greeting, disconnect flow, whisper), on the first queue.
-  const inbound = await connect.send(new DescribeContactFlowCommand({ InstanceId, ContactFlowId: bootstrap.inboundFlowId }));
-  const content = inbound.ContactFlow.Content.split(bootstrap.basicQueueId).join(queueA);
-  assert.notEqual(content, inbound.ContactFlow.Content, 'the inbound flow names BasicQueue');
-  const flow = await connect.send(
-    new CreateContactFlowCommand({ InstanceId, Name: unique('ui-inbound'), Type: 'CONTACT_FLOW', Content: content, Status: 'PUBLISHED' }),
-  );
+  const flow = await inboundFlowOn(queueA, 'ui-inbound', { Status: 'PUBLISHED' });
   const quickConnectName = unique('Second line');
-  const qc = await connect.send(
-    new CreateQuickConnectCommand({
-      InstanceId,
-      Name: quickConnectName,
-      QuickConnectConfig: { QuickConnectType: 'QUEUE', QueueConfig: { QueueId: queueB, ContactFlowId: bootstrap.inboundFlowId } },
-    }),
-  );
-  await connect.send(new AssociateQueueQuickConnectsCommand({ InstanceId, QueueId: queueA, QuickConnectIds: [qc.QuickConnectId] }));
+  await newQueueQuickConnect(quickConnectName, queueA, queueB);
   const quickResponse = { Name: unique('Opening hours'), Content: 'We are open **9 to 5**, Monday to Friday.', Shortcut: unique('hours') };
   const qr = await parleyApi('PUT', `/parley/quick-responses/${InstanceId}`, quickResponse);
   assert.equal(qr.status, 200, `PUT /parley/quick-responses: ${JSON.stringify(qr)}`);
@@ -197,17 +100,12 @@ before(async () => {
   assert.equal(widget.status, 200, `PUT /parley/widgets: ${JSON.stringify(widget.body)}`);
   setup = { flowId: flow.ContactFlowId, profileA, profileB, queueA, queueB, quickConnectName, quickResponse, widgetId: widget.body.WidgetId };
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 // An agent left Available by a failed test must not take the next test's chats.
 afterEach(async () => {
-  for (const UserId of testAgents) {
-    await connect.send(new PutUserStatusCommand({ InstanceId, UserId, AgentStatusId: OFFLINE })).catch(() => {});
-  }
+  await setOffline(testAgents);
   testAgents = [];
   for (const c of contexts.splice(0)) await c.close().catch(() => {});
 });
@@ -223,30 +121,11 @@ async function newPage(width = 1200) {
   context.setDefaultTimeout(WAIT_MS);
   contexts.push(context);
   const page = await context.newPage();
-  page.log = [];
-  page.on('console', (m) => page.log.push(`console.${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => page.log.push(`pageerror: ${e.message}`));
-  page.on('dialog', (d) => {
-    page.log.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
+  recordProblems(page);
   return page;
 }
 
-const shot = (page, name) => page.screenshot({ path: `${ARTIFACTS}ui-${name}.png` });
-
-/** Waits for a locator, with the page's log in the failure. */
-async function visible(page, locator, what, timeout = WAIT_MS) {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout });
-  } catch (err) {
-    assert.fail(`${what}: ${err.message}\npage log:\n${page.log.join('\n')}`);
-  }
-}
-
-function noErrors(page) {
-  assert.deepEqual(page.log.filter((l) => l.startsWith('pageerror') || l.startsWith('dialog')), [], 'page errors or dialogs');
-}
+const shot = screenshotter('ui');
 
 // ---- the customer's side: the widget ----
 
@@ -285,19 +164,6 @@ async function customerSends(page, text) {
 // ---- the agent's side: the workspace ----
 
 const CHAT = '.chat:not([hidden])';
-
-async function login(page, username) {
-  await page.goto(`${endpoint}/agent/`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#status-select').waitFor();
-}
-
-async function setAvailable(page) {
-  await page.selectOption('#status-select', { label: 'Available' });
-  await page.waitForFunction(() => document.querySelector('#status-select')?.dataset.routable === 'true', null, { timeout: WAIT_MS });
-}
 
 /** Waits for the contact's offer and accepts it; resolves once the chat's composer shows. */
 async function accept(page, contactId, name, shotName) {

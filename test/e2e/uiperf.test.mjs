@@ -17,36 +17,19 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chromium } from 'playwright-core';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
-import {
-  CreateUserCommand,
-  CreateQueueCommand,
-  CreateHoursOfOperationCommand,
-  CreateRoutingProfileCommand,
-  CreateContactFlowCommand,
-  DescribeContactFlowCommand,
-  PutUserStatusCommand,
-} from '@aws-sdk/client-connect';
-import { config, connectClient, startChat } from './lib/parley.mjs';
+import { randomUUID } from 'node:crypto';
+import { config, startChat, parleyApi, unique } from './lib/parley.mjs';
+import { newHours, newQueue, newProfile, inboundFlowOn, newAgent, setOffline } from './lib/setup.mjs';
+import { WAIT_MS, launchChromium, loginAgent, setAvailable } from './lib/browser.mjs';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 const { endpoint, bootstrap } = config();
 const InstanceId = bootstrap.instanceId;
-const connect = connectClient();
-const AGENT_PROFILE = '00000000-0000-4000-a000-000000000003';
-const OFFLINE = '00000000-0000-4000-b000-000000000002';
-const PASSWORD = 'Secret123';
 
 const WIDGET_RUNS = 5;
 const CHATS = 10;
 const PER_CHAT = 500;
 const RATE = 100; // messages per second, over all chats
 
-const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,34 +38,6 @@ const median = (xs) => {
 const ms = (x) => `${x.toFixed(1)} ms`;
 const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const report = (line) => console.log(`uiperf: ${line}`);
-
-const signer = new SignatureV4({
-  service: 'connect',
-  region: bootstrap.region,
-  credentials: { accessKeyId: bootstrap.accessKeyId, secretAccessKey: bootstrap.secretAccessKey },
-  sha256: Hash.bind(null, 'sha256'),
-});
-
-/** Sends a SigV4-signed JSON request to Parley; resolves {status, body}. */
-async function parleyApi(method, path, body) {
-  const url = new URL(path, endpoint + '/');
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers = { host: url.host };
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    headers,
-    body: payload,
-  });
-  const res = await fetch(url, { method, headers: signed.headers, body: payload });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 /** A Participant API call with a bearer token, as a browser would make it (no SDK). */
 async function participantCall(path, bearer, body) {
@@ -144,10 +99,7 @@ let browser;
 const servers = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -239,45 +191,11 @@ test('widget: bytes loaded and time to a clickable launcher, cold page', async (
 
 test(`workspace: ${CHATS} chats, ${PER_CHAT} customer messages each at ${RATE}/s`, async () => {
   // A queue, a profile with a chat concurrency of 10 and a flow of this file's own.
-  const hours = await connect.send(
-    new CreateHoursOfOperationCommand({
-      InstanceId,
-      Name: unique('uiperf-hours'),
-      TimeZone: 'UTC',
-      Config: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'].map((Day) => ({
-        Day,
-        StartTime: { Hours: 0, Minutes: 0 },
-        EndTime: { Hours: 0, Minutes: 0 },
-      })),
-    }),
-  );
-  const queue = await connect.send(new CreateQueueCommand({ InstanceId, Name: unique('uiperf'), HoursOfOperationId: hours.HoursOfOperationId }));
-  const profile = await connect.send(
-    new CreateRoutingProfileCommand({
-      InstanceId,
-      Name: unique('uiperf'),
-      Description: 'uiperf test',
-      DefaultOutboundQueueId: queue.QueueId,
-      MediaConcurrencies: [{ Channel: 'CHAT', Concurrency: CHATS }],
-      QueueConfigs: [{ QueueReference: { QueueId: queue.QueueId, Channel: 'CHAT' }, Priority: 1, Delay: 0 }],
-    }),
-  );
-  const inbound = await connect.send(new DescribeContactFlowCommand({ InstanceId, ContactFlowId: bootstrap.inboundFlowId }));
-  const content = inbound.ContactFlow.Content.split(bootstrap.basicQueueId).join(queue.QueueId);
-  assert.notEqual(content, inbound.ContactFlow.Content, 'the inbound flow names BasicQueue');
-  const flow = await connect.send(new CreateContactFlowCommand({ InstanceId, Name: unique('uiperf-inbound'), Type: 'CONTACT_FLOW', Content: content }));
-  const username = unique('perf');
-  const user = await connect.send(
-    new CreateUserCommand({
-      InstanceId,
-      Username: username,
-      Password: PASSWORD,
-      IdentityInfo: { FirstName: 'Perf', LastName: 'Agent' },
-      PhoneConfig: { PhoneType: 'SOFT_PHONE' },
-      SecurityProfileIds: [AGENT_PROFILE],
-      RoutingProfileId: profile.RoutingProfileId,
-    }),
-  );
+  const hours = await newHours('uiperf-hours');
+  const queueId = await newQueue('uiperf', hours);
+  const profileId = await newProfile({ name: 'uiperf', queueId, concurrency: CHATS, description: 'uiperf test' });
+  const flow = await inboundFlowOn(queueId, 'uiperf-inbound');
+  const user = await newAgent({ username: unique('perf'), routingProfileId: profileId, firstName: 'Perf' });
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
@@ -290,13 +208,8 @@ test(`workspace: ${CHATS} chats, ${PER_CHAT} customer messages each at ${RATE}/s
   await page.addInitScript(inputLatencyProbe);
   const chats = [];
   try {
-    await page.goto(`${endpoint}/agent/`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#status-select').waitFor({ timeout: WAIT_MS });
-    await page.selectOption('#status-select', { label: 'Available' });
-    await page.waitForFunction(() => document.querySelector('#status-select')?.dataset.routable === 'true', null, { timeout: WAIT_MS });
+    await loginAgent(page, user.username);
+    await setAvailable(page);
 
     // Ten customers; the agent accepts each offer in the UI.
     for (let c = 0; c < CHATS; c++) {
@@ -467,7 +380,7 @@ test(`workspace: ${CHATS} chats, ${PER_CHAT} customer messages each at ${RATE}/s
     }, null, { timeout: WAIT_MS });
     assert.deepEqual(errors, [], 'page errors or dialogs');
   } finally {
-    await connect.send(new PutUserStatusCommand({ InstanceId, UserId: user.UserId, AgentStatusId: OFFLINE })).catch(() => {});
+    await setOffline([user.userId]);
     await Promise.all(chats.map((c) => participantCall('/participant/disconnect', c.token, { ClientToken: randomUUID() }).catch(() => {})));
     await context.close();
   }

@@ -6,18 +6,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
 import { CreateContactFlowCommand } from '@aws-sdk/client-connect';
-import { config, connectClient, connectBot, isMessage, isReceipt, EVENT } from './lib/parley.mjs';
+import { config, connectClient, connectBot, parleyApi, isMessage, isReceipt, EVENT } from './lib/parley.mjs';
+import { WAIT_MS, launchChromium, makeArtifactsDir, screenshotter, recordProblems, visible } from './lib/browser.mjs';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const { endpoint, bootstrap } = config();
 
 // The widget's flow asks with an interactive ListPicker (participants cannot
@@ -54,40 +47,6 @@ const pickerFlow = () => ({
   ],
 });
 
-const signer = new SignatureV4({
-  service: 'connect',
-  region: bootstrap.region,
-  credentials: { accessKeyId: bootstrap.accessKeyId, secretAccessKey: bootstrap.secretAccessKey },
-  sha256: Hash.bind(null, 'sha256'),
-});
-
-/** Sends a SigV4-signed JSON request to Parley; resolves {status, body}. */
-async function parleyApi(method, path, body) {
-  const url = new URL(path, endpoint + '/');
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers = { host: url.host };
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    headers,
-    body: payload,
-  });
-  const res = await fetch(url, { method, headers: signed.headers, body: payload });
-  const text = await res.text();
-  let parsed;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = text;
-  }
-  return { status: res.status, body: parsed };
-}
-
 /** A host page: some content of the company's own, then the two-line snippet. */
 function hostPage(widgetId) {
   return `<!doctype html>
@@ -121,7 +80,7 @@ async function serve(host) {
 }
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
+  makeArtifactsDir();
   allowedOrigin = await serve('127.0.0.1');
   deniedOrigin = await serve('localhost');
   const flow = await connectClient().send(
@@ -156,10 +115,7 @@ before(async () => {
   assert.equal(put.status, 200, `PUT /parley/widgets: ${JSON.stringify(put.body)}`);
   widgetId = put.body.WidgetId;
   assert.ok(widgetId, `no WidgetId in ${JSON.stringify(put.body)}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -172,22 +128,11 @@ async function newPage(opts = {}) {
   const context = await browser.newContext(opts);
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
-  page.log = [];
-  page.on('console', (m) => page.log.push(`console.${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => page.log.push(`pageerror: ${e.message}`));
+  recordProblems(page, { dialogs: false });
   return page;
 }
 
-/** Waits for a locator to be visible, with the page's log in the failure. */
-async function visible(page, locator, what) {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout: WAIT_MS });
-  } catch (err) {
-    assert.fail(`${what}: ${err.message}\npage log:\n${page.log.join('\n')}`);
-  }
-}
-
-const shot = (page, name) => page.screenshot({ path: `${ARTIFACTS}widget-${name}.png` });
+const shot = screenshotter('widget');
 
 /** The widget's stored chat, from the page's localStorage. */
 const storedChat = (page) => page.evaluate((id) => JSON.parse(localStorage.getItem('parley-widget:' + id) || 'null'), widgetId);

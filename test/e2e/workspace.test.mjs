@@ -7,65 +7,14 @@
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
-import {
-  CreateUserCommand,
-  CreateQueueCommand,
-  CreateHoursOfOperationCommand,
-  CreateRoutingProfileCommand,
-  CreateContactFlowCommand,
-  DescribeContactFlowCommand,
-  CreateQuickConnectCommand,
-  AssociateQueueQuickConnectsCommand,
-  DescribeContactCommand,
-  PutUserStatusCommand,
-} from '@aws-sdk/client-connect';
-import { config, connectClient, startCustomer, isMessage, isReceipt, EVENT } from './lib/parley.mjs';
+import { DescribeContactCommand } from '@aws-sdk/client-connect';
+import { config, connectClient, parleyApi, unique, startCustomer, isMessage, isReceipt, EVENT } from './lib/parley.mjs';
+import { PASSWORD, newHours, newQueue, newProfile as createProfile, inboundFlowOn, newQueueQuickConnect, newAgent as createAgent, setOffline } from './lib/setup.mjs';
+import { WAIT_MS, launchChromium, makeArtifactsDir, screenshotter, recordProblems, noErrors, loginAgent as login, setAvailable } from './lib/browser.mjs';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const { endpoint, bootstrap } = config();
 const InstanceId = bootstrap.instanceId;
 const connect = connectClient();
-const AGENT_PROFILE = '00000000-0000-4000-a000-000000000003';
-const PASSWORD = 'Secret123';
-const OFFLINE = '00000000-0000-4000-b000-000000000002';
-
-const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-const signer = new SignatureV4({
-  service: 'connect',
-  region: bootstrap.region,
-  credentials: { accessKeyId: bootstrap.accessKeyId, secretAccessKey: bootstrap.secretAccessKey },
-  sha256: Hash.bind(null, 'sha256'),
-});
-
-/** Sends a SigV4-signed JSON request to Parley; resolves {status, body}. */
-async function parleyApi(method, path, body) {
-  const url = new URL(path, endpoint + '/');
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers = { host: url.host };
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    headers,
-    body: payload,
-  });
-  const res = await fetch(url, { method, headers: signed.headers, body: payload });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 let browser;
 let setup; // {flowId, profileA, profileB, queueA, queueB, quickConnect}
@@ -73,75 +22,26 @@ const pages = [];
 let testAgents = [];
 let customers = [];
 
-async function newQueue(HoursOfOperationId, name) {
-  const q = await connect.send(new CreateQueueCommand({ InstanceId, Name: unique(name), HoursOfOperationId }));
-  return q.QueueId;
-}
-
-async function newProfile(name, queueId) {
-  const profile = await connect.send(
-    new CreateRoutingProfileCommand({
-      InstanceId,
-      Name: unique(`ws-${name}`),
-      Description: 'workspace test',
-      DefaultOutboundQueueId: queueId,
-      MediaConcurrencies: [{ Channel: 'CHAT', Concurrency: 3 }],
-      QueueConfigs: [{ QueueReference: { QueueId: queueId, Channel: 'CHAT' }, Priority: 1, Delay: 0 }],
-    }),
-  );
-  return profile.RoutingProfileId;
-}
+const newProfile = (name, queueId) => createProfile({ name: `ws-${name}`, queueId, concurrency: 3, description: 'workspace test' });
 
 /** A new agent on a routing profile; afterEach sets every agent made in a test Offline. */
 async function newAgent(name, RoutingProfileId = setup.profileA) {
-  const username = unique(name);
-  const user = await connect.send(
-    new CreateUserCommand({
-      InstanceId,
-      Username: username,
-      Password: PASSWORD,
-      IdentityInfo: { FirstName: name, LastName: 'Agent' },
-      PhoneConfig: { PhoneType: 'SOFT_PHONE' },
-      SecurityProfileIds: [AGENT_PROFILE],
-      RoutingProfileId,
-    }),
-  );
-  testAgents.push(user.UserId);
-  return { username, userId: user.UserId };
+  const agent = await createAgent({ username: unique(name), routingProfileId: RoutingProfileId, firstName: name });
+  testAgents.push(agent.userId);
+  return agent;
 }
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
+  makeArtifactsDir();
   // Queues, profiles and a flow of this file's own: other files' chats
   // and agents never meet these.
-  const hours = await connect.send(
-    new CreateHoursOfOperationCommand({
-      InstanceId,
-      Name: unique('ws-hours'),
-      TimeZone: 'UTC',
-      Config: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'].map((Day) => ({
-        Day,
-        StartTime: { Hours: 0, Minutes: 0 },
-        EndTime: { Hours: 0, Minutes: 0 },
-      })),
-    }),
-  );
-  const queueA = await newQueue(hours.HoursOfOperationId, 'ws-first');
-  const queueB = await newQueue(hours.HoursOfOperationId, 'ws-second');
+  const hours = await newHours('ws-hours');
+  const queueA = await newQueue('ws-first', hours);
+  const queueB = await newQueue('ws-second', hours);
   const profileA = await newProfile('first', queueA);
   const profileB = await newProfile('second', queueB);
-  const inbound = await connect.send(new DescribeContactFlowCommand({ InstanceId, ContactFlowId: bootstrap.inboundFlowId }));
-  const content = inbound.ContactFlow.Content.split(bootstrap.basicQueueId).join(queueA);
-  assert.notEqual(content, inbound.ContactFlow.Content, 'the inbound flow names BasicQueue');
-  const flow = await connect.send(new CreateContactFlowCommand({ InstanceId, Name: unique('ws-inbound'), Type: 'CONTACT_FLOW', Content: content }));
-  const qc = await connect.send(
-    new CreateQuickConnectCommand({
-      InstanceId,
-      Name: unique('Second line'),
-      QuickConnectConfig: { QuickConnectType: 'QUEUE', QueueConfig: { QueueId: queueB, ContactFlowId: bootstrap.inboundFlowId } },
-    }),
-  );
-  await connect.send(new AssociateQueueQuickConnectsCommand({ InstanceId, QueueId: queueA, QuickConnectIds: [qc.QuickConnectId] }));
+  const flow = await inboundFlowOn(queueA, 'ws-inbound');
+  const qc = await newQueueQuickConnect(unique('Second line'), queueA, queueB);
   const qr = await parleyApi('PUT', `/parley/quick-responses/${InstanceId}`, {
     Name: 'Refund policy',
     Content: 'Refunds take **5 days**.',
@@ -157,17 +57,12 @@ before(async () => {
   assert.equal((await parleyApi('PUT', `/parley/quick-responses/${InstanceId}`, { Name: '', Content: 'x' })).status, 400);
   setup = { flowId: flow.ContactFlowId, profileA, profileB, queueA, queueB, quickConnect: qc };
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 // An agent left Available by a failed test must not take the next test's chats.
 afterEach(async () => {
-  for (const UserId of testAgents) {
-    await connect.send(new PutUserStatusCommand({ InstanceId, UserId, AgentStatusId: OFFLINE })).catch(() => {});
-  }
+  await setOffline(testAgents);
   testAgents = [];
   for (const c of customers) c.close();
   customers = [];
@@ -184,29 +79,9 @@ after(async () => {
 async function newAgentPage(width = 1280) {
   const context = await browser.newContext({ viewport: { width, height: 860 } });
   const page = await context.newPage();
-  const log = [];
-  page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
-  page.on('dialog', (d) => {
-    log.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
+  const log = recordProblems(page);
   pages.push({ page, log });
-  page.log = log;
   return page;
-}
-
-async function login(page, username) {
-  await page.goto(`${endpoint}/agent/`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#status-select').waitFor({ timeout: WAIT_MS });
-}
-
-async function setAvailable(page) {
-  await page.selectOption('#status-select', { label: 'Available' });
-  await page.waitForFunction(() => document.querySelector('#status-select')?.dataset.routable === 'true', null, { timeout: WAIT_MS });
 }
 
 /** The messages of the visible chat, as {who, text, id}. */
@@ -220,9 +95,7 @@ async function waitText(page, selector, text) {
   await page.locator(selector, { hasText: text }).first().waitFor({ timeout: WAIT_MS });
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: `${ARTIFACTS}workspace-${name}.png`, fullPage: true });
-}
+const shot = screenshotter('workspace', { fullPage: true });
 
 async function customerChat(name = 'Casey', attributes = {}) {
   const { chat, customer } = await startCustomer({
@@ -232,11 +105,6 @@ async function customerChat(name = 'Casey', attributes = {}) {
   });
   customers.push(customer);
   return { contactId: chat.ContactId, customer };
-}
-
-function noErrors(page) {
-  const bad = page.log.filter((l) => l.startsWith('pageerror') || l.startsWith('dialog'));
-  assert.deepEqual(bad, [], 'page errors or dialogs');
 }
 
 test('an agent takes a chat from offer to wrap-up, with transfer, reload and quick responses', async () => {

@@ -12,9 +12,11 @@
 // deadline, and a timeout reports what did arrive instead.
 
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
 import {
   ConnectClient,
   StartChatContactCommand,
@@ -509,3 +511,46 @@ export const isReceipt = (kind, messageId, recipientId) => (item) =>
       (recipientId === undefined || r.RecipientParticipantId === recipientId) &&
       (kind === 'read' ? r.ReadTimestamp : r.DeliveredTimestamp),
   );
+
+/** A name unique to this run: `prefix-` and eight hex digits. */
+export const unique = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+let cachedSigner;
+
+/**
+ * Sends a SigV4-signed (service "connect", the bootstrap keys) JSON request
+ * to one of Parley's own extension routes (/parley/...); resolves
+ * {status, body}, body parsed as JSON when it is JSON, else the raw text.
+ */
+export async function parleyApi(method, path, body) {
+  const { endpoint, bootstrap } = config();
+  cachedSigner ??= new SignatureV4({
+    service: 'connect',
+    region: bootstrap.region,
+    credentials: { accessKeyId: bootstrap.accessKeyId, secretAccessKey: bootstrap.secretAccessKey },
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const url = new URL(path, endpoint + '/');
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = { host: url.host };
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  const signed = await cachedSigner.sign({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers,
+    body: payload,
+  });
+  const res = await fetch(url, { method, headers: signed.headers, body: payload });
+  const text = await res.text();
+  let parsed;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed };
+}
