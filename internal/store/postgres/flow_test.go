@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -18,22 +15,8 @@ import (
 // flow, and that the migration goes down and up again.
 func TestMigrateFlows(t *testing.T) {
 	t.Parallel()
-	u := newSchema(t)
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, u)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := newMigrator(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 5); err != nil {
-		t.Fatalf("migrate up to 5: %v", err)
-	}
+	u, pool, p := migratedTo(t, 5)
 
 	// f2 shares f1's name; f3 has it too, in another instance.
 	at := func(s int) time.Time { return epoch.Add(time.Duration(s) * time.Second) }

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -22,22 +24,8 @@ import (
 // and up again.
 func TestMigrateRoutingResources(t *testing.T) {
 	t.Parallel()
-	u := newSchema(t)
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, u)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer pool.Close()
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := newMigrator(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatalf("migrate up to 3: %v", err)
-	}
+	u, pool, p := migratedTo(t, 3)
 
 	// rp-b is the older profile though its ID sorts last; q3 shares q1's
 	// name.
@@ -220,4 +208,25 @@ func TestRoutingQueriesUseIndexes(t *testing.T) {
 			t.Errorf("%s: plan:\n%s\nwant a generic plan", tc.name, all)
 		}
 	}
+}
+
+// migratedTo returns a new schema's URL migrated up to version, a pool on
+// it (closed when the test ends) and its migrator.
+func migratedTo(t *testing.T, version int64) (string, *pgxpool.Pool, *goose.Provider) {
+	t.Helper()
+	u := newSchema(t)
+	pool, err := pgxpool.New(context.Background(), u)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	t.Cleanup(func() { db.Close(); pool.Close() })
+	p, err := newMigrator(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatalf("migrate up to %d: %v", version, err)
+	}
+	return u, pool, p
 }

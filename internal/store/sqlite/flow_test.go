@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,24 +15,7 @@ import (
 func TestMigrateFlows(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "parley.db")
-	opts, err := Options{}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path, opts, false))
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	p, err := newMigrator(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 5); err != nil {
-		t.Fatalf("migrate up to 5: %v", err)
-	}
+	path, db, p := migratedTo(t, 5)
 
 	// Times are unix microseconds. f2 shares f1's name; f3 has it too, in
 	// another instance.

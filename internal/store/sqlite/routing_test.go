@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -18,24 +20,7 @@ import (
 func TestMigrateRoutingResources(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "parley.db")
-	opts, err := Options{}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path, opts, false))
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	p, err := newMigrator(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatalf("migrate up to 3: %v", err)
-	}
+	path, db, p := migratedTo(t, 3)
 
 	// Times are unix microseconds. rp-b is the older profile though its ID
 	// sorts last; q3 shares q1's name.
@@ -211,4 +196,29 @@ func TestRoutingQueriesUseIndexes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// migratedTo returns a new database file migrated up to version, an open
+// handle on it (closed when the test ends) and its migrator.
+func migratedTo(t *testing.T, version int64) (string, *sql.DB, *goose.Provider) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	opts, err := Options{}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dsn(path, opts, false))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	p, err := newMigrator(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(t.Context(), version); err != nil {
+		t.Fatalf("migrate up to %d: %v", version, err)
+	}
+	return path, db, p
 }
