@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +18,9 @@ import (
 	"github.com/parley-chat/parley/internal/flow"
 	"github.com/parley-chat/parley/internal/routing"
 	"github.com/parley-chat/parley/internal/store"
-	"github.com/parley-chat/parley/internal/store/postgres"
-	"github.com/parley-chat/parley/internal/store/sqlite"
+	"github.com/parley-chat/parley/internal/store/testdb"
 	"github.com/parley-chat/parley/internal/timer"
-	"github.com/parley-chat/parley/test/e2e"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // env is a bootstrapped instance with chat, routing and flows over a real
 // store, on a settable clock. Timers fire when the test says (env.fire);
@@ -45,7 +29,7 @@ type env struct {
 	t     testing.TB
 	ctx   context.Context
 	st    store.Store
-	clock *clock
+	clock *testdb.Clock
 	chat  *chat.Service
 	r     *routing.Service
 	flows *flow.Service
@@ -54,33 +38,13 @@ type env struct {
 	boot  bootstrap.Result
 }
 
-var drivers = []struct {
-	name string
-	open func(t testing.TB) store.Store
-}{
-	{"sqlite", func(t testing.TB) store.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
-		if err != nil {
-			t.Fatalf("open sqlite: %v", err)
-		}
-		return st
-	}},
-	{"postgres", func(t testing.TB) store.Store {
-		st, err := postgres.Open(context.Background(), e2e.PostgresDB(t))
-		if err != nil {
-			t.Fatalf("open postgres: %v", err)
-		}
-		return st
-	}},
-}
-
 // forEachDriver runs fn on a fresh env per store driver.
 func forEachDriver(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
+	for _, d := range testdb.Drivers {
+		t.Run(d.Name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, newEnv(t, d.open(t)))
+			fn(t, newEnv(t, d.Open(t)))
 		})
 	}
 }
@@ -89,7 +53,7 @@ func newEnv(t testing.TB, st store.Store) *env {
 	t.Helper()
 	t.Cleanup(func() { st.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
-	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	clk := testdb.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()
 	if _, err := bootstrap.Ensure(ctx, st, dir, "eu-west-1", clk.Now(), log); err != nil {

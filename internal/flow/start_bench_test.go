@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/flow"
+	"github.com/parley-chat/parley/internal/store/testdb"
 )
 
 // queueOnlyFlow is the baseline: the inbound flow Parley used to ship,
@@ -20,7 +21,7 @@ const queueOnlyFlow = `{"Version":"2019-10-30","StartAction":"q","Actions":[
 // StartChatContact) with the default inbound flow against the queue-only
 // baseline, on SQLite: ns/op, and p50/p99 of single calls in ms.
 func BenchmarkStartChat(b *testing.B) {
-	e := newEnv(b, drivers[0].open(b))
+	e := newEnv(b, testdb.Drivers[0].Open(b))
 	flows := map[string]string{
 		"queue-only":   e.createFlow("Queue only", flow.ContactFlow, queueOnlyFlow, nil),
 		"default-flow": e.boot.InboundFlowID,

@@ -20,6 +20,7 @@ import (
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/store/postgres"
 	"github.com/parley-chat/parley/internal/store/sqlite"
+	"github.com/parley-chat/parley/internal/store/testdb"
 	"github.com/parley-chat/parley/test/e2e"
 )
 
@@ -100,10 +101,11 @@ func benchFlow(queueID string) string { return "flow-" + queueID }
 func newBenchEnv(tb testing.TB, st store.Store, realTime bool) *env {
 	tb.Helper()
 	tb.Cleanup(func() { st.Close() })
-	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := testdb.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	now := clk.Now
 	if realTime {
-		clk.t, now = time.Now(), time.Now
+		clk.Set(time.Now())
+		now = time.Now
 	}
 	b := local.New()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

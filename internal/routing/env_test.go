@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,24 +13,9 @@ import (
 	"github.com/parley-chat/parley/internal/bus/local"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/store"
-	"github.com/parley-chat/parley/internal/store/postgres"
-	"github.com/parley-chat/parley/internal/store/sqlite"
+	"github.com/parley-chat/parley/internal/store/testdb"
 	"github.com/parley-chat/parley/internal/timer"
-	"github.com/parley-chat/parley/test/e2e"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // env is routing over a real store, with chat, timers and a recorder of
 // agent events. Passes run when the test says (env.pass), not in the
@@ -42,7 +26,7 @@ type env struct {
 	st       store.Store
 	chat     *chat.Service
 	r        *Service
-	clock    *clock
+	clock    *testdb.Clock
 	sched    *timer.Scheduler
 	instance string
 	flow     string
@@ -51,34 +35,13 @@ type env struct {
 	events map[string][]AgentEvent
 }
 
-// drivers are the stores every routing test runs on.
-var drivers = []struct {
-	name string
-	open func(t testing.TB) store.Store
-}{
-	{"sqlite", func(t testing.TB) store.Store {
-		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
-		if err != nil {
-			t.Fatalf("open sqlite: %v", err)
-		}
-		return st
-	}},
-	{"postgres", func(t testing.TB) store.Store {
-		st, err := postgres.Open(context.Background(), e2e.PostgresDB(t))
-		if err != nil {
-			t.Fatalf("open postgres: %v", err)
-		}
-		return st
-	}},
-}
-
 // forEachDriver runs fn on a fresh env per store driver.
 func forEachDriver(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
+	for _, d := range testdb.Drivers {
+		t.Run(d.Name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, newEnv(t, d.open(t)))
+			fn(t, newEnv(t, d.Open(t)))
 		})
 	}
 }
@@ -87,7 +50,7 @@ func newEnv(t testing.TB, st store.Store) *env {
 	t.Helper()
 	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
-	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := testdb.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	b := local.New()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	chatSvc := chat.New(st, b, chat.Config{Now: clk.Now, Logger: log})
